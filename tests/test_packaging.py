@@ -1,0 +1,71 @@
+"""The repository's promises about itself: dependencies in step, README commands true."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    tomllib = pytest.importorskip("tomli")
+
+# conda names the same package differently in a few places
+CONDA_TO_PIP = {"pytorch": "torch"}
+
+
+def _split(spec: str):
+    name, op, version = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(==|>=|<=|=|~=)?\s*(.*)$", spec).groups()
+    name = CONDA_TO_PIP.get(name.lower(), name.lower())
+    op = "==" if op == "=" else op
+    return name, (op or "") + version
+
+
+def pyproject_deps() -> dict:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    deps = list(data["project"]["dependencies"]) + list(data["project"]["optional-dependencies"]["test"])
+    return dict(_split(d) for d in deps)
+
+
+def conda_deps() -> dict:
+    lines = (ROOT / "environment.yml").read_text().splitlines()
+    start = lines.index("dependencies:")
+    deps = {}
+    for line in lines[start + 1:]:
+        m = re.match(r"^  - ([^:\s][^:]*)$", line)
+        if m and not m.group(1).startswith(("python", "pip")):
+            name, spec = _split(m.group(1))
+            deps[name] = spec
+    return deps
+
+
+def test_environment_yml_matches_pyproject():
+    assert conda_deps() == pyproject_deps()
+
+
+def test_python_floor_is_310():
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert data["project"]["requires-python"] == ">=3.10"
+    assert "python>=3.10" in (ROOT / "environment.yml").read_text()
+
+
+def readme_commands():
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"## Quick start\n(.*?)\n## ", text, re.S).group(1)
+    return re.findall(r"^\s*(make \w+)\s*(?:#.*)?$", block, re.M)
+
+
+def test_readme_gives_exactly_two_commands_and_ci_runs_the_test_one():
+    commands = readme_commands()
+    assert commands == ["make lab", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", ci, re.M), ".ci/run must call the README's test command"
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^lab:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+
+
+def test_nbgrader_config_has_no_absolute_paths():
+    text = (ROOT / "autograder" / "nbgrader_config.py").read_text()
+    assert not re.search(r"['\"]/(?:home|root|work|tmp|Users)", text)
