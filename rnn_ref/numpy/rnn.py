@@ -77,8 +77,8 @@ def _check_sequence_args(x, h0, W_xh, W_hh, b_h=None):
     W_xh, W_hh = floats("W_xh", W_xh, finite=True), floats("W_hh", W_hh, finite=True)
     dims = Dims()
     dims.check("x", x.shape, ("N", "T", "D"))
-    dims.check("W_xh", W_xh.shape, ("D", "H"))
-    dims.check("W_hh", W_hh.shape, ("H", "H"))
+    dims.check("W_hh", W_hh.shape, ("H", "H"))   # H from the square matrix first, so that a
+    dims.check("W_xh", W_xh.shape, ("D", "H"))   # transposed W_xh is reported against it
     if h0 is not None:
         dims.check("h0", h0.shape, ("N", "H"))
     if b_h is not None:
@@ -136,7 +136,7 @@ def rnn_backward(dh, x, h0, h, W_xh, W_hh):
     N, T, D, H = dims["N"], dims["T"], dims["D"], dims["H"]
     dtype = result_dtype(dh, x, h0, h, W_xh, W_hh)
     hs = h.transpose(1, 0, 2)                                # (T, N, H) view
-    da = np.ascontiguousarray(dh.transpose(1, 0, 2), dtype=dtype)  # (T, N, H), becomes dL/da
+    da = np.array(dh.transpose(1, 0, 2), dtype=dtype, order="C", copy=True)  # (T, N, H), becomes dL/da; never dh itself
     carry = np.zeros((N, H), dtype=dtype)                    # (N, H) dL/dh_t from step t+1
     deriv = np.empty((N, H), dtype=dtype)                    # (N, H) scratch for 1 - h^2
     W_hh_T = np.ascontiguousarray(W_hh.T)                    # (H, H)
