@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "nbgrader: stock `nbgrader autograde` (a baseline; trusts the kernel)")
     g.add_argument("--cell-timeout", type=_positive(float), default=30.0, help="seconds per cell")
     g.add_argument("--call-timeout", type=_positive(float), default=10.0, help="seconds per function call")
+    g.add_argument("--notebook-timeout", type=_positive(float), default=300.0,
+                   help="seconds for a whole notebook (cells and checks)")
     g.add_argument("--memory-mb", type=_positive(int), default=4096, help="memory limit of a kernel")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     f = sub.add_parser("feedback", help="write HTML feedback")
@@ -75,7 +77,7 @@ def main(argv=None) -> int:
             print("graded with stock nbgrader autograde; scores are in grading/gradebook.db")
             return 0
         limits = Limits(cell_seconds=args.cell_timeout, call_seconds=args.call_timeout,
-                        memory_bytes=args.memory_mb << 20)
+                        notebook_seconds=args.notebook_timeout, memory_bytes=args.memory_mb << 20)
         results = pipeline.grade(root, args.assignment, submissions, jobs=args.jobs, limits=limits,
                                  progress=not args.quiet)
         unenforced = set()

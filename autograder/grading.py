@@ -24,8 +24,6 @@ from .integrity import scan
 from .notebooks import Blueprint, build_program, read_submission
 from .sandbox import Limits, RemoteError, Sandbox, SandboxError
 
-NOTEBOOK_SECONDS = 300.0
-
 
 class _Runner:
     """The program running in a sandbox, restarted past cells that time out or crash."""
@@ -50,7 +48,7 @@ class _Runner:
                     if i in self.skipped:
                         continue
                     if time.monotonic() > self.deadline:
-                        self.skipped[i] = "timeout"
+                        self.skipped[i] = "deadline"   # the notebook's limit, not the cell's
                         continue
                     error = self.cell_errors[i] = self.box.run_cell(i, cell.source)
                     if error and error.startswith("MemoryError"):
@@ -91,10 +89,15 @@ def _redact(result, check) -> str:
     return "fails on hidden inputs (shapes or values differ from the reference)."
 
 
-def grade_notebook(blueprint: Blueprint, path: str | None, *, limits: Limits, hide: list,
-                   notebook_seconds: float = NOTEBOOK_SECONDS) -> dict:
-    """Grade the notebook at ``path`` (None: missing). Returns a plain dict report."""
+def grade_notebook(blueprint: Blueprint, path: str | None, *, limits: Limits, hide: list) -> dict:
+    """Grade the notebook at ``path`` (None: missing). Returns a plain dict report.
+
+    The student's cells together get ``limits.notebook_seconds``: cells left unrun then are
+    skipped, and the exercises they define score zero with status "timeout", while those
+    defined earlier are still checked. The checks get as long again (each call is also
+    bounded by ``limits.call_seconds``), so a notebook costs at most twice the limit."""
     started = time.monotonic()
+    notebook_seconds = limits.notebook_seconds
     report = {"notebook": blueprint.notebook, "status": "ok", "notes": [], "tests": [],
               "max_score": blueprint.max_score, "score": 0.0, "confinement": None, "output": ""}
 
@@ -133,11 +136,12 @@ def grade_notebook(blueprint: Blueprint, path: str | None, *, limits: Limits, hi
     runner = _Runner(program, limits, hide, workdir, started + notebook_seconds)
     try:
         runner.start()
+        checks_started = time.monotonic()
         report["confinement"] = runner.confinement.unenforced() if runner.confinement else None
         for test in blueprint.tests:
             checks, statuses, messages, mistakes = [], [], [], []
             for call in test.checks:
-                result = _run_one(call, runner, forbidden, started, notebook_seconds, limits)
+                result = _run_one(call, runner, forbidden, checks_started, notebook_seconds, limits)
                 public = result.to_dict()
                 if call.hidden:
                     public["message"] = _redact(result, call)
@@ -164,7 +168,8 @@ def grade_notebook(blueprint: Blueprint, path: str | None, *, limits: Limits, hi
     report["score"] = float(sum(t["score"] for t in report["tests"]))
     report["status"] = notebook_status([t["status"] for t in report["tests"]])
     for label, why in report.get("skipped_cells", {}).items():
-        report["notes"].append(f"cell {label!r} was skipped after a {why}")
+        report["notes"].append(f"cell {label!r} was not run: the notebook's time limit ran out" if why == "deadline"
+                               else f"cell {label!r} was skipped after a {why}")
     report["seconds"] = round(time.monotonic() - started, 3)
     return report
 
@@ -182,12 +187,15 @@ def _run_one(call, runner: _Runner, forbidden: dict, started: float, budget: flo
     if cell is not None and cell in runner.skipped:
         why = runner.skipped[cell]
         text = {"timeout": f"the cell defining {call.function} ran past the {limits.cell_seconds:g} s limit",
+                "deadline": f"the notebook's {limits.notebook_seconds:g} s limit ran out before the cell "
+                            f"defining {call.function} could run",
                 "memory": f"the cell defining {call.function} ran out of memory "
                           f"(limit {limits.memory_bytes >> 20} MB)"}.get(
             why, f"the cell defining {call.function} killed the kernel")
-        return CheckResult(call.name, False, 0.0, 1.0, "crash" if why == "memory" else why, text)
+        status = {"memory": "crash", "deadline": "timeout"}.get(why, why)
+        return CheckResult(call.name, False, 0.0, 1.0, status, text)
     if time.monotonic() > started + budget:
-        return CheckResult(call.name, False, 0.0, 1.0, "timeout", "the notebook's time limit was used up")
+        return CheckResult(call.name, False, 0.0, 1.0, "timeout", "the notebook's time limit for checks was used up")
     failure = {}
     single = len(ex.outputs) == 1
 

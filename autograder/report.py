@@ -72,6 +72,9 @@ def class_report(root: str, assignment: str) -> str:
         ax.set_title(exercise)
         parts.append(f"<h3>{html.escape(exercise)}</h3><img src=\"data:image/png;base64,{_png(fig)}\">")
         plt.close(fig)
+        # the same counts as text, for screen readers and for copying into an announcement
+        parts.append("<table><tr><th>mistake</th><th>test results</th></tr>" + "".join(
+            f"<tr><td>{html.escape(m)}</td><td>{c}</td></tr>" for m, c in counter.most_common()) + "</table>")
     if not s["mistakes"]:
         parts.append("<p>No catalogued mistake was matched.</p>")
     out = os.path.join(pipeline.workspace(root), "report")

@@ -58,6 +58,7 @@ class Limits:
     call_seconds: float = 10.0
     memory_bytes: int = 4 << 30
     output_bytes: int = 1 << 20
+    notebook_seconds: float = 300.0   # a notebook's cells together (its checks get as long again)
 
 
 @dataclass

@@ -83,8 +83,9 @@ def test_class_report_has_the_distribution_and_the_mistakes(graded):
     root, _ = graded
     _cli(root, "report", A)
     text = (root / "grading" / "report" / f"{A}.html").read_text()
-    assert "Score distribution" not in text or "data:image/png;base64," in text
-    assert "off by one in time" in text or "rnn_forward" in text
+    # one histogram of scores, then one bar chart per exercise with a matched mistake
+    assert text.count("data:image/png;base64,") >= 2
+    assert "off by one in time" in text  # bob's mistake, drawn as a bar label and listed
     assert "3 students" in text
 
 
@@ -104,3 +105,26 @@ def test_bad_arguments_get_clear_errors(course):
     proc = subprocess.run([sys.executable, "-m", "autograder", "--root", str(course), "grade", A,
                            "--submissions", "/nonexistent"], capture_output=True, text=True)
     assert proc.returncode != 0 and "submissions: expected a folder" in proc.stderr
+
+
+def test_the_notebook_time_limit_stops_a_slow_notebook(course, tmp_path):
+    """Each cell stays under the cell limit, but together they exceed the notebook's:
+    the exercises whose cells never ran score zero with status timeout, the earlier
+    ones keep their points."""
+    from autograder.sandbox import Limits
+    from autograder.synth import find_cell, make_submission, solution_sources, write
+
+    answers = solution_sources(os.path.join(ROOT, "solutions", A, A + ".ipynb"))
+    nb = make_submission(os.path.join(ROOT, "course", A, A + ".ipynb"), answers)
+    import nbformat
+    for _ in range(3):  # after rnn_step_forward's answer: 3 x 1.5 s, each under the 4 s cell limit
+        nb.cells.insert(find_cell(nb, "rnn_step_forward") + 1, nbformat.v4.new_code_cell("import time\ntime.sleep(1.5)"))
+    write(nb, str(tmp_path / "subs" / "slow" / A), A)
+    res = pipeline.grade(str(course), A, str(tmp_path / "subs"), jobs=1, progress=False,
+                         limits=Limits(cell_seconds=4, call_seconds=3, notebook_seconds=3.5))
+    report = res["slow"][A]
+    by_id = {t["grade_id"]: t for t in report["tests"]}
+    assert report["status"] == "timeout"
+    assert by_id["test_rnn_step_forward_values"]["score"] == 2
+    assert by_id["test_output_layer_values"]["status"] == "timeout"
+    assert by_id["test_output_layer_values"]["score"] == 0
