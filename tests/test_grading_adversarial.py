@@ -181,6 +181,12 @@ def build_cases(answers):
         "c29_fixed_in_a_later_copy": (save(fixed_in_a_copy()), 15, "ok"),
         "c30_sys_exit": (save(_with_extra(nb(), "import sys\nsys.exit(3)\n")), 15, "ok"),
         "c31_partly_wrong": (save(nb(output_layer=SOFTMAX_OUTPUT)), 11, "failed"),
+        # controls interleaved after the most destructive cases: a correct submission graded
+        # right after one that killed, starved or flooded its sandbox must still get 15
+        "c12z_control_after_os_exit": (save(nb()), 15, "ok"),
+        "c14z_control_after_stubborn_loop": (save(nb()), 15, "ok"),
+        "c23z_control_after_memory_bomb": (save(nb()), 15, "ok"),
+        "c25z_control_after_kill_attempt": (save(nb()), 15, "ok"),
         "c32_writes_into_its_argument": (save(nb(output_layer=(
             "def output_layer(h, W_hy, b_y):\n    y = h @ W_hy + b_y\n"
             "    h[0, 0, 0] = 0.0  # 'tidying up' the caller's array\n    return y\n"))), 10, "failed"),
@@ -226,6 +232,8 @@ CASES = sorted([
     "c23_memory_bomb", "c24_background_process", "c25_kills_the_grader", "c26_warnings_and_stderr",
     "c27_syntax_error", "c28_answer_cell_deleted", "c29_fixed_in_a_later_copy", "c30_sys_exit",
     "c31_partly_wrong", "c32_writes_into_its_argument",
+    "c12z_control_after_os_exit", "c14z_control_after_stubborn_loop", "c23z_control_after_memory_bomb",
+    "c25z_control_after_kill_attempt",
 ])
 
 
