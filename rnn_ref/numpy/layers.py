@@ -1,8 +1,9 @@
-"""Layers around the recurrence: the temporal affine output layer and the losses.
+"""Layers around the recurrence: the embedding, the temporal affine output layer, the losses.
 
-    y_t = h_t @ W_hy + b_y
+    x_t = W_embed[idx_t]          y_t = h_t @ W_hy + b_y
 
-Shapes: h (N, T, H), W (H, V), b (V,), scores y (N, T, V), integer targets (N, T),
+Shapes: idx (N, T) integers in [0, V), W_embed (V, E), embeddings (N, T, E);
+h (N, T, H), W (H, V), b (V,), scores y (N, T, V), integer targets (N, T),
 optional mask (N, T) of 0/1 or booleans marking the positions that count.
 """
 
@@ -13,11 +14,52 @@ import numpy as np
 from ._validate import Dims, floats, integers, result_dtype
 
 __all__ = [
+    "embedding_forward",
+    "embedding_backward",
     "temporal_affine_forward",
     "temporal_affine_backward",
     "softmax_cross_entropy",
     "mse_loss",
 ]
+
+
+def embedding_forward(idx, W):
+    """Look up one row of ``W`` per index.
+
+    Args:
+        idx: (N, T) integers in [0, V).
+        W: (V, E) embedding matrix.
+
+    Returns:
+        out: (N, T, E) ``W[idx]`` (a new array).
+    """
+    W = floats("W", W, finite=True)
+    dims = Dims()
+    dims.check("W", W.shape, ("V", "E"))
+    idx = integers("idx", idx, low=0, high=dims["V"])
+    dims.check("idx", idx.shape, ("N", "T"))
+    return W[idx]                                     # (N, T, E)
+
+
+def embedding_backward(dout, idx, W):
+    """Backward of :func:`embedding_forward`: scatter-add ``dout`` into the rows of ``W``.
+
+    Args:
+        dout: (N, T, E) upstream gradient; idx: (N, T) integers in [0, V); W: (V, E).
+
+    Returns:
+        dW: (V, E); a row used several times accumulates every use, unused rows are 0.
+    """
+    dout, W = floats("dout", dout), floats("W", W, finite=True)
+    dims = Dims()
+    dims.check("W", W.shape, ("V", "E"))
+    idx = integers("idx", idx, low=0, high=dims["V"])
+    dims.check("idx", idx.shape, ("N", "T"))
+    dims.check("dout", dout.shape, ("N", "T", "E"))
+    N, T, E = dout.shape
+    dW = np.zeros(W.shape, dtype=result_dtype(dout, W))  # (V, E)
+    np.add.at(dW, idx.reshape(N * T), dout.reshape(N * T, E))  # rows (N*T,), values (N*T, E)
+    return dW
 
 
 def temporal_affine_forward(h, W, b):

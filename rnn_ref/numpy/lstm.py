@@ -1,0 +1,331 @@
+"""Long short-term memory (LSTM), forward and backward, in NumPy.
+
+    a_t = x_t @ W_x + h_{t-1} @ W_h + b            # (N, 4H), fused columns [i | f | g | o]
+    i, f, o = sigmoid(a_i), sigmoid(a_f), sigmoid(a_o)
+    g = tanh(a_g)
+    c_t = f * c_{t-1} + i * g
+    h_t = o * tanh(c_t)
+
+Shapes (batch-first): x (N, T, D), h0 and c0 (N, H), W_x (D, 4H), W_h (H, 4H), b (4H,),
+all hidden and cell states h, c (N, T, H). The gates are fused in torch's order i, f, g, o,
+so ``W_x = weight_ih_l0.T``, ``W_h = weight_hh_l0.T`` and ``b = bias_ih_l0 + bias_hh_l0``
+(see :mod:`rnn_ref.torch.convert`). ``h0=None`` / ``c0=None`` mean zero initial states.
+
+The functions are cache-free: :func:`lstm_backward` takes the forward's inputs and outputs
+as plain arrays and recomputes the gates from them (one GEMM for all time steps). For
+speed, :func:`lstm_forward` can also fill a ``cache`` dict that :func:`lstm_backward`
+accepts instead of recomputing; the result is the same (up to the rounding of a GEMM).
+
+Speed (the sequence functions; the step functions are written for reading):
+  * the input projection of every time step is one GEMM before the loop, and the weight
+    gradients are one GEMM each after it; the loops hold one small matmul per step;
+  * internally the gate columns are rotated once per call to [o | i | f | g], so that the
+    three sigmoid gates are one contiguous slice, and the sigmoid columns of the weights
+    are halved (exact in floating point), so that sigmoid(a) = 0.5 * tanh(a/2) + 0.5 is a
+    single tanh over all four gates plus one affine map over the sigmoid slice;
+  * the backward computes every derivative factor that does not depend on the recurrence
+    for all time steps at once; a step then costs five NumPy calls on preallocated,
+    time-major buffers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import Dims, floats, result_dtype
+
+__all__ = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
+
+
+def _sigmoid(a):
+    """Logistic function, written through tanh (no overflow for large |a|)."""
+    return 0.5 * np.tanh(0.5 * a) + 0.5
+
+
+def _check_weights(dims, W_x, W_h, b):
+    """Validate the parameters; H is bound from b, then W_h, before W_x is checked."""
+    W_x, W_h, b = (floats(n, v, finite=True) for n, v in (("W_x", W_x), ("W_h", W_h), ("b", b)))
+    dims.check("b", b.shape, ("4H",))
+    dims.check("W_h", W_h.shape, ("H", "4H"))   # H known before W_x, so that a transposed
+    dims.check("W_x", W_x.shape, ("D", "4H"))   # W_x is reported against the right H
+    return W_x, W_h, b
+
+
+# --------------------------------------------------------------------------- one step
+
+def lstm_step_forward(x_t, h_prev, c_prev, W_x, W_h, b):
+    """One time step of the LSTM.
+
+    Args:
+        x_t: (N, D) inputs at this step.
+        h_prev: (N, H) previous hidden state.
+        c_prev: (N, H) previous cell state.
+        W_x: (D, 4H) input-to-gates weights, columns [i | f | g | o].
+        W_h: (H, 4H) hidden-to-gates weights, columns [i | f | g | o].
+        b: (4H,) gate bias (torch's bias_ih + bias_hh).
+
+    Returns:
+        (h_next (N, H), c_next (N, H)).
+    """
+    x_t, h_prev, c_prev = floats("x_t", x_t), floats("h_prev", h_prev), floats("c_prev", c_prev)
+    dims = Dims()
+    dims.check("x_t", x_t.shape, ("N", "D"))
+    W_x, W_h, b = _check_weights(dims, W_x, W_h, b)
+    dims.check("h_prev", h_prev.shape, ("N", "H"))
+    dims.check("c_prev", c_prev.shape, ("N", "H"))
+    H = dims["H"]
+    a = x_t @ W_x + h_prev @ W_h + b                       # (N, 4H)
+    i, f, o = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 3 * H:])  # (N, H) each
+    g = np.tanh(a[:, 2 * H:3 * H])                         # (N, H)
+    c_next = f * c_prev + i * g                            # (N, H)
+    h_next = o * np.tanh(c_next)                           # (N, H)
+    return h_next, c_next
+
+
+def lstm_step_backward(dh_next, dc_next, x_t, h_prev, c_prev, W_x, W_h, b):
+    """Backward of :func:`lstm_step_forward` (recomputes the gates from the inputs).
+
+    Args:
+        dh_next: (N, H) gradient of the loss with respect to h_next.
+        dc_next: (N, H) gradient with respect to c_next, or None for zeros.
+        x_t: (N, D), h_prev: (N, H), c_prev: (N, H) the step's inputs.
+        W_x: (D, 4H), W_h: (H, 4H), b: (4H,) the parameters.
+
+    Returns:
+        (dx_t (N, D), dh_prev (N, H), dc_prev (N, H), dW_x (D, 4H), dW_h (H, 4H), db (4H,)).
+    """
+    dh_next = floats("dh_next", dh_next)
+    dc_next = floats("dc_next", dc_next, optional=True)
+    x_t, h_prev, c_prev = floats("x_t", x_t), floats("h_prev", h_prev), floats("c_prev", c_prev)
+    dims = Dims()
+    dims.check("x_t", x_t.shape, ("N", "D"))
+    W_x, W_h, b = _check_weights(dims, W_x, W_h, b)
+    dims.check("h_prev", h_prev.shape, ("N", "H"))
+    dims.check("c_prev", c_prev.shape, ("N", "H"))
+    dims.check("dh_next", dh_next.shape, ("N", "H"))
+    if dc_next is not None:
+        dims.check("dc_next", dc_next.shape, ("N", "H"))
+    H = dims["H"]
+    a = x_t @ W_x + h_prev @ W_h + b                       # (N, 4H)
+    i, f, o = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 3 * H:])  # (N, H) each
+    g = np.tanh(a[:, 2 * H:3 * H])                         # (N, H)
+    c_next = f * c_prev + i * g                            # (N, H)
+    tc = np.tanh(c_next)                                   # (N, H)
+    dc = dh_next * o * (1.0 - tc * tc)                     # (N, H) through h_next = o * tanh(c_next)
+    if dc_next is not None:
+        dc = dc + dc_next
+    da = np.concatenate([
+        dc * g * i * (1.0 - i),                            # (N, H) d a_i
+        dc * c_prev * f * (1.0 - f),                       # (N, H) d a_f
+        dc * i * (1.0 - g * g),                            # (N, H) d a_g
+        dh_next * tc * o * (1.0 - o),                      # (N, H) d a_o
+    ], axis=1)                                             # (N, 4H)
+    return da @ W_x.T, da @ W_h.T, dc * f, x_t.T @ da, h_prev.T @ da, da.sum(axis=0)
+
+
+# --------------------------------------------------------------------------- whole sequence
+
+def _check_sequence_args(x, h0, c0, W_x, W_h, b):
+    x = floats("x", x)
+    h0, c0 = floats("h0", h0, optional=True), floats("c0", c0, optional=True)
+    dims = Dims()
+    dims.check("x", x.shape, ("N", "T", "D"))
+    W_x, W_h, b = _check_weights(dims, W_x, W_h, b)
+    if h0 is not None:
+        dims.check("h0", h0.shape, ("N", "H"))
+    if c0 is not None:
+        dims.check("c0", c0.shape, ("N", "H"))
+    return x, h0, c0, W_x, W_h, b, dims
+
+
+def _internal(W, H, dtype, negate=True):
+    """Public gate columns [i | f | g | o] -> internal [o | i | f | g] (a rotation by H),
+    with the sigmoid columns [o | i | f] negated when ``negate`` (a new array, never W)."""
+    W = np.roll(W.astype(dtype, copy=False), H, axis=-1)   # (..., 4H) new array
+    if negate:
+        W[..., :3 * H] *= -1.0                             # exact
+    return W
+
+
+def _inputs_with_ones(x, dtype):
+    """x (N, T, D) -> a new time-major (T*N, D+1) array whose last column is ones, so that
+    [x_t, 1] @ [W_x; b] adds the bias inside the GEMM and its transpose-product gives db."""
+    N, T, D = x.shape
+    xs1 = np.empty((T, N, D + 1), dtype=dtype)             # (T, N, D+1)
+    xs1[:, :, :D] = x.transpose(1, 0, 2)
+    xs1[:, :, D] = 1.0
+    return xs1.reshape(T * N, D + 1)                       # (T*N, D+1)
+
+
+def _sigmoid_(s, one):
+    """In place: s holds -a on entry and sigmoid(a) = 1 / (1 + exp(-a)) on return."""
+    np.exp(s, out=s)
+    np.add(s, one, out=s)
+    np.divide(one, s, out=s)
+
+
+def lstm_forward(x, h0, c0, W_x, W_h, b, *, cache=None):
+    """Run the LSTM over a whole sequence.
+
+    Args:
+        x: (N, T, D) inputs, batch-first.
+        h0: (N, H) initial hidden state, or None for zeros.
+        c0: (N, H) initial cell state, or None for zeros.
+        W_x: (D, 4H), W_h: (H, 4H), b: (4H,) parameters, gate columns [i | f | g | o].
+        cache: optional dict; when given, it is cleared and filled with the forward's
+            activations, and may be passed to :func:`lstm_backward` with the returned
+            ``h`` and ``c`` (and unmodified inputs) to skip the recomputation.
+
+    Returns:
+        (h, c): both (N, T, H), the hidden and cell state after every step;
+        ``h[:, -1]`` and ``c[:, -1]`` are the final states.
+    """
+    x, h0, c0, W_x, W_h, b, dims = _check_sequence_args(x, h0, c0, W_x, W_h, b)
+    if cache is not None and not isinstance(cache, dict):
+        raise ValueError(f"cache: expected a dict or None, got {type(cache).__name__}")
+    N, T, D, H = dims["N"], dims["T"], dims["D"], dims["H"]
+    dtype = result_dtype(x, h0, c0, W_x, W_h, b)
+    one = np.ones((), dtype=dtype)                         # 0-d: no scalar conversion per call
+    xs1 = _inputs_with_ones(x, dtype)                      # (T*N, D+1)
+    Wxb = _internal(np.concatenate([W_x, b[None]]), H, dtype)  # (D+1, 4H) [W_x; b], [o|i|f|g]
+    Wh_i = _internal(W_h, H, dtype)                        # (H, 4H)
+    A = np.matmul(xs1, Wxb).reshape(T, N, 4 * H)           # (T, N, 4H) input projections + b,
+    Hb = np.empty((T + 1, N, H), dtype=dtype)              # then the gate activations
+    Cb = np.empty((T + 1, N, H), dtype=dtype)              # (T+1, N, H) Hb[t] = h_{t-1}, Hb[0] = h0
+    Hb[0] = 0.0 if h0 is None else h0                      # (T+1, N, H) the same for c
+    Cb[0] = 0.0 if c0 is None else c0
+    TC = np.empty((T, N, H), dtype=dtype)                  # (T, N, H) tanh(c_t)
+    S = A[:, :, :3 * H]                                    # (T, N, 3H) sigmoid gates [o | i | f]
+    O, I, F, G = (A[:, :, k * H:(k + 1) * H] for k in range(4))  # (T, N, H) each
+    mm = np.empty((N, 4 * H), dtype=dtype)                 # (N, 4H) scratch: h_{t-1} @ W_h
+    ig = np.empty((N, H), dtype=dtype)                     # (N, H) scratch: i * g
+    with np.errstate(over="ignore"):                       # exp(-a) = inf gives sigmoid 0, rightly
+        for t in range(T):
+            a, s, g, c, tc = A[t], S[t], G[t], Cb[t + 1], TC[t]  # (N, 4H), (N, 3H), (N, H) x 3
+            np.dot(Hb[t], Wh_i, out=mm)                    # (N, 4H)
+            np.add(a, mm, out=a)
+            _sigmoid_(s, one)                              # o, i, f
+            np.tanh(g, out=g)                              # g
+            np.multiply(F[t], Cb[t], out=c)
+            np.multiply(I[t], g, out=ig)
+            np.add(c, ig, out=c)                           # c_t = f * c_{t-1} + i * g
+            np.tanh(c, out=tc)
+            np.multiply(O[t], tc, out=Hb[t + 1])           # h_t = o * tanh(c_t)
+    h = Hb[1:].transpose(1, 0, 2)                          # (N, T, H) view
+    c = Cb[1:].transpose(1, 0, 2)                          # (N, T, H) view
+    if cache is not None:
+        cache.clear()
+        cache.update(kind="lstm", h=h, c=c, xs1=xs1, A=A, TC=TC, Hb=Hb, Cb=Cb)
+    return h, c
+
+
+def _backward_factors(A, TC, C_prev, P, one):
+    """The derivative factors of the backward that do not depend on the recurrence, for a
+    block of k steps: A (k, N, 4H) the activations [o | i | f | g], TC (k, N, H) tanh(c_t),
+    C_prev (k, N, H) c_{t-1}; fills P (k, N, 6H) = [K | P_o | P_i | P_f | P_g | f] with
+    K = o (1 - tanh(c)^2), P_o = tanh(c) o (1 - o), P_i = g i (1 - i),
+    P_f = c_{t-1} f (1 - f), P_g = i (1 - g^2)."""
+    H = TC.shape[-1]
+    S, O, I, F, G = A[..., :3 * H], A[..., :H], A[..., H:2 * H], A[..., 2 * H:3 * H], A[..., 3 * H:]
+    K, dS, Pg = P[..., :H], P[..., H:4 * H], P[..., 4 * H:5 * H]
+    np.subtract(one, S, out=dS)
+    np.multiply(dS, S, out=dS)                             # s (1 - s) for o, i, f
+    dS[..., :H] *= TC                                      # P_o
+    dS[..., H:2 * H] *= G                                  # P_i
+    dS[..., 2 * H:] *= C_prev                              # P_f
+    np.multiply(TC, TC, out=K)
+    np.subtract(one, K, out=K)
+    K *= O                                                 # K
+    np.multiply(G, G, out=Pg)
+    np.subtract(one, Pg, out=Pg)
+    Pg *= I                                                # P_g
+    P[..., 5 * H:] = F                                     # f
+
+
+def lstm_backward(dh, dc_last, x, h0, c0, h, c, W_x, W_h, b, *, cache=None):
+    """Backpropagation through time for :func:`lstm_forward`.
+
+    Args:
+        dh: (N, T, H) gradient of the loss with respect to every hidden state (the
+            upstream gradient only, not yet including the recurrence).
+        dc_last: (N, H) gradient with respect to the final cell state ``c[:, -1]``, or None.
+        x: (N, T, D), h0: (N, H) or None, c0: (N, H) or None the forward's inputs.
+        h: (N, T, H), c: (N, T, H) the forward's outputs.
+        W_x: (D, 4H), W_h: (H, 4H), b: (4H,) the parameters.
+        cache: optional dict filled by :func:`lstm_forward` for these ``h`` and ``c``;
+            without it the gates are recomputed from the inputs (same result).
+
+    Returns:
+        (dx (N, T, D), dh0 (N, H), dc0 (N, H), dW_x (D, 4H), dW_h (H, 4H), db (4H,)).
+        dh0 and dc0 are returned even for zero initial states.
+    """
+    x, h0, c0, W_x, W_h, b, dims = _check_sequence_args(x, h0, c0, W_x, W_h, b)
+    dh, h, c = floats("dh", dh), floats("h", h), floats("c", c)
+    dc_last = floats("dc_last", dc_last, optional=True)
+    dims.check("h", h.shape, ("N", "T", "H"))
+    dims.check("c", c.shape, ("N", "T", "H"))
+    dims.check("dh", dh.shape, ("N", "T", "H"))
+    if dc_last is not None:
+        dims.check("dc_last", dc_last.shape, ("N", "H"))
+    N, T, D, H = dims["N"], dims["T"], dims["D"], dims["H"]
+    dtype = result_dtype(dh, dc_last, x, h0, c0, h, c, W_x, W_h, b)
+    one = np.ones((), dtype=dtype)
+
+    if cache is not None:
+        if not (isinstance(cache, dict) and cache.get("kind") == "lstm"
+                and cache.get("h") is h and cache.get("c") is c and cache["A"].dtype == dtype):
+            raise ValueError("cache: expected the dict that lstm_forward filled when it returned "
+                             "these h and c (or None to recompute)")
+        xs1, A, TC, Hb, Cb = cache["xs1"], cache["A"], cache["TC"], cache["Hb"], cache["Cb"]
+    else:
+        xs1 = _inputs_with_ones(x, dtype)                  # (T*N, D+1)
+        Hb = np.empty((T + 1, N, H), dtype=dtype)          # (T+1, N, H) Hb[t] = h_{t-1}
+        Cb = np.empty((T + 1, N, H), dtype=dtype)          # (T+1, N, H) Cb[t] = c_{t-1}
+        Hb[0] = 0.0 if h0 is None else h0
+        Cb[0] = 0.0 if c0 is None else c0
+        Hb[1:] = h.transpose(1, 0, 2)
+        Cb[1:] = c.transpose(1, 0, 2)
+        # Recompute the gates of every step at once: two GEMMs and the activations.
+        Wxb = _internal(np.concatenate([W_x, b[None]]), H, dtype)  # (D+1, 4H)
+        A = np.matmul(xs1, Wxb).reshape(T, N, 4 * H)       # (T, N, 4H)
+        A += np.matmul(Hb[:-1].reshape(T * N, H), _internal(W_h, H, dtype)).reshape(T, N, 4 * H)
+        with np.errstate(over="ignore"):
+            _sigmoid_(A[:, :, :3 * H], one)                # o, i, f
+        np.tanh(A[:, :, 3 * H:], out=A[:, :, 3 * H:])      # g
+        TC = np.tanh(Cb[1:])                               # (T, N, H)
+
+    # E[t] = [K*dh_t | da_o | da_i | da_f | da_g | dc_{t-1}]; da = E[:, :, H:5H] in [o|i|f|g].
+    E = np.empty((T + 1, N, 6 * H), dtype=dtype)           # (T+1, N, 6H)
+    E[T, :, 5 * H:] = 0.0 if dc_last is None else dc_last  # dL/dc_{T-1} from above
+    E6 = E.reshape(T + 1, N, 6, H)                         # (T+1, N, 6, H) view
+    E_dh, E_dc = E6[:, :, 0:2], E6[:, :, 2:6]              # (T+1, N, 2, H), (T+1, N, 4, H)
+    EK, DC = E[:, :, :H], E[:, :, 5 * H:]                  # (T+1, N, H) each
+    dA = E[:T, :, H:5 * H]                                 # (T, N, 4H) view
+    dH = dh.transpose(1, 0, 2)                             # (T, N, H) view
+    WhT = np.ascontiguousarray(_internal(W_h, H, dtype, negate=False).T)  # (4H, H)
+    carry = np.zeros((N, H), dtype=dtype)                  # (N, H) dL/dh_t from step t+1
+    dht = np.empty((N, 1, H), dtype=dtype)                 # (N, 1, H) total dL/dh_t
+    dct = np.empty((N, 1, H), dtype=dtype)                 # (N, 1, H) total dL/dc_t
+    dht2, dct2 = dht.reshape(N, H), dct.reshape(N, H)      # (N, H) views
+    # The factors are computed k steps at a time, just before the steps that use them
+    # (a block of at most 64K numbers per plane stays in cache).
+    k = max(1, min(T, 65536 // (N * H)))
+    P = np.empty((k, N, 6 * H), dtype=dtype)               # (k, N, 6H) factors of one block
+    P6 = P.reshape(k, N, 6, H)                             # (k, N, 6, H) view
+    P_dh, P_dc = P6[:, :, 0:2], P6[:, :, 2:6]              # (k, N, 2, H), (k, N, 4, H)
+    for t1 in range(T, 0, -k):                             # block of steps [t0, t1)
+        t0 = max(0, t1 - k)
+        _backward_factors(A[t0:t1], TC[t0:t1], Cb[t0:t1], P[:t1 - t0], one)
+        for t in range(t1 - 1, t0 - 1, -1):
+            j = t - t0
+            np.add(dH[t], carry, out=dht2)
+            np.multiply(dht, P_dh[j], out=E_dh[t])         # [K*dh | da_o]
+            np.add(EK[t], DC[t + 1], out=dct2)             # dc_t
+            np.multiply(dct, P_dc[j], out=E_dc[t])         # [da_i | da_f | da_g | dc_{t-1}]
+            np.dot(dA[t], WhT, out=carry)                  # (N, H) dL/dh_{t-1}
+    dA2 = dA.reshape(T * N, 4 * H)                         # (T*N, 4H) view, row stride 6H
+    dWb = xs1.T @ dA2                                      # (D+1, 4H) [dW_x; db]
+    dW_h = Hb[:-1].reshape(T * N, H).T @ dA2               # (H, 4H)
+    dx = (dA2 @ _internal(W_x, H, dtype, negate=False).T).reshape(T, N, D).transpose(1, 0, 2)  # (N, T, D)
+    to_public = lambda g: np.roll(g, -H, axis=-1)          # noqa: E731  [o|i|f|g] -> [i|f|g|o]
+    return dx, carry, DC[0].copy(), to_public(dWb[:D]), to_public(dW_h), to_public(dWb[D])
