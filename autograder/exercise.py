@@ -59,6 +59,10 @@ class Exercise:
         cases: the sizes of each case (letters of the shape contracts).
         mistakes: the catalogue matched against a wrong answer.
         forbidden: dotted names whose use in the answer earns zero in graded mode.
+        overflow: a mistake to name when the answer has NaN or inf where the reference has
+            none and this mistake's own computation is non-finite on the same inputs (an
+            unshifted softmax on large scores: two NaNs cannot be compared entry by entry,
+            but they share the cause).
     """
 
     name: str
@@ -70,6 +74,7 @@ class Exercise:
     cases: Sequence[Mapping[str, int]]
     mistakes: Sequence[Mistake] = ()
     forbidden: Sequence[str] = ALWAYS_FORBIDDEN + RECURRENT_LAYERS
+    overflow: Mistake | None = None
     rtol: float = RTOL
     atol: float = ATOL
     notes: dict = field(default_factory=dict)
@@ -109,6 +114,9 @@ class Exercise:
             outs = tuple(to_plain_array(item, name) for item, name in zip(items, names))
         except TypeError as exc:
             return None, f"{self.function}: {exc}"
+        # an output contracted as a scalar may come back as an array of one entry
+        outs = tuple(o.reshape(()) if tuple(self.outputs[n]) == () and o.shape == (1,) else o
+                     for o, n in zip(outs, names))
         mutated = [a for a in self.args if isinstance(inputs[a], np.ndarray)
                    and not np.array_equal(args[a], inputs[a], equal_nan=True)]
         if mutated:
@@ -128,11 +136,12 @@ class Exercise:
             for out, (oname, contract) in zip(outs, self.outputs.items()):
                 want = tuple(sizes[c] if isinstance(c, str) else c for c in contract)
                 if out.shape != want:
-                    return _fail(name, points, (
+                    return self._named_failure(name, points, (
                         f"{oname} has shape {fmt_shape(out.shape)}; expected {fmt_shape(contract)} = "
-                        f"{fmt_shape(want)} for inputs {_shapes(inputs)}."))
+                        f"{fmt_shape(want)} for inputs {_shapes(inputs)}."), inputs, outs)
                 if not np.isfinite(out).all():
-                    return _fail(name, points, f"{oname} contains NaN or inf for inputs {_shapes(inputs)}.")
+                    return self._named_failure(
+                        name, points, f"{oname} contains NaN or inf for inputs {_shapes(inputs)}.", inputs, outs)
         return _pass(name, points, f"shapes right on {len(self.cases)} cases")
 
     def check_values(self, student_fn, seed: int, points: float = 1.0) -> CheckResult:
@@ -145,23 +154,30 @@ class Exercise:
             want = self.expected(inputs)
             for k, (oname, got) in enumerate(zip(self.outputs, outs)):
                 if got.shape != want[k].shape:
-                    return _fail(name, points, (
+                    return self._named_failure(name, points, (
                         f"{oname} has shape {fmt_shape(got.shape)}; expected {fmt_shape(want[k].shape)} "
-                        f"for inputs {_shapes(inputs)}. Fix the shape first."))
+                        f"for inputs {_shapes(inputs)}. Fix the shape first."), inputs, outs)
                 if not close(got, want[k], self.rtol, self.atol):
-                    mistake = self.diagnose(inputs, outs)
-                    message = f"{oname} differs from the reference: {first_difference(got, want[k], self.rtol, self.atol)}."
-                    if mistake:
-                        message += f" Your output matches the reference with this mistake: {mistake.name}. {mistake.hint}"
-                    message += f" (inputs {_shapes(inputs)})"
-                    return _fail(name, points, message, mistake.name if mistake else "")
+                    return self._named_failure(name, points, (
+                        f"{oname} differs from the reference: {first_difference(got, want[k], self.rtol, self.atol)}."),
+                        inputs, outs, suffix=f" (inputs {_shapes(inputs)})")
         return _pass(name, points, f"matches the reference on {len(self.cases)} cases")
 
+    def _named_failure(self, name, points, message, inputs, outs, suffix="") -> CheckResult:
+        """A failed result whose message names the catalogued mistake the outputs match."""
+        mistake = self.diagnose(inputs, outs)
+        if mistake:
+            message = (f"{message.rstrip('.')}. Your output matches the reference with this mistake: "
+                       f"{mistake.name}. {mistake.hint}")
+        return _fail(name, points, message + suffix, mistake.name if mistake else "")
+
     def diagnose(self, inputs: dict, outs: tuple):
-        """The first catalogued mistake whose outputs match ``outs``, or None."""
+        """The first catalogued mistake whose outputs match ``outs`` (shapes included), or
+        :attr:`overflow` when ``outs`` is non-finite as that mistake's outputs are, or None."""
         for mistake in self.mistakes:
             try:
-                wrong = mistake.compute(**_copy(inputs))
+                with np.errstate(all="ignore"):
+                    wrong = mistake.compute(**_copy(inputs))
             except Exception:
                 continue
             if wrong is None:
@@ -169,6 +185,15 @@ class Exercise:
             wrong = tuple(np.asarray(w, dtype=np.float64) for w in wrong)
             if all(close(o, w, self.rtol, self.atol) for o, w in zip(outs, wrong)):
                 return mistake
+        if self.overflow is None or all(np.isfinite(o).all() for o in outs):
+            return None
+        try:
+            with np.errstate(all="ignore"):
+                wrong = self.overflow.compute(**_copy(inputs))
+        except Exception:
+            return None
+        if wrong is not None and not all(np.isfinite(np.asarray(w, dtype=np.float64)).all() for w in wrong):
+            return self.overflow
         return None
 
 

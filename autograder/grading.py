@@ -182,7 +182,8 @@ def _run_one(call, runner: _Runner, forbidden: dict, started: float, budget: flo
     if call.function in forbidden:
         return CheckResult(call.name, False, 0.0, 1.0, "forbidden",
                            f"{call.function} is not graded: the answer " + ", ".join(forbidden[call.function])
-                           + " (graded answers must not use the reference or the grader).")
+                           + " (a graded answer may not use the reference, the grader, or a library that"
+                           " does the exercise's work for it).")
     cell = runner.defining_cell(call.function)
     if cell is not None and cell in runner.skipped:
         why = runner.skipped[cell]

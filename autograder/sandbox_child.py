@@ -166,7 +166,7 @@ def _call(header, payload):
             arr = np.asarray(item)
             if arr.dtype.kind not in "biuf":
                 raise TypeError(f"returned a {type(item).__name__} (dtype {arr.dtype}), not an array of numbers")
-            arrays[f"o{i}"] = np.ascontiguousarray(arr)
+            arrays[f"o{i}"] = np.ascontiguousarray(arr).reshape(arr.shape)  # keeps 0-d as 0-d
         except BaseException as exc:  # noqa: BLE001
             return {"op": "call", "ok": False, "error": f"TypeError: output {i}: {_describe(exc)}"}, b""
     # arguments the function wrote into are sent back, so the grader sees the same

@@ -10,7 +10,7 @@ import torch
 
 import rnn_ref.torch as rt
 from rnn_ref import numpy as ref
-from rnn_ref.numpy._tree import leaves, rebuild
+from rnn_ref._common.tree import leaves, rebuild
 from rnn_ref.torch.convert import to_torch_state_dict
 
 TOL = 1e-10

@@ -16,13 +16,15 @@ plain arrays and recomputes the gates from them (two GEMMs for all time steps). 
 of recomputing; the result is the same (up to the rounding of a GEMM).
 
 Speed (the sequence functions; the step functions are written for reading):
-  * the input projection of every step is one GEMM before the loop and the weight
-    gradients are one GEMM each after it; the loops hold one small matmul per step;
+  * the input projection of every step is one GEMM before the loop (a column of ones in
+    the inputs carries the bias) and the weight gradients are one GEMM each after it; the
+    loops hold one small matmul per step, on preallocated time-major buffers;
   * internally the input-side columns are rotated once per call to [n | r | z], and the
-    sigmoid columns of the weights are halved (exact), so sigmoid(a) = 0.5 tanh(a/2) + 0.5
-    is one tanh plus one affine map over the contiguous [r | z] slice;
+    sigmoid columns of the weights are negated (exact), so that the contiguous [r | z]
+    slice goes through sigmoid(a) = 1 / (1 + exp(-a)) as three in-place calls;
   * every backward quantity of a step is the total dL/dh_t times a factor that does not
-    depend on the recurrence; the factors are computed for all steps at once, so that a
+    depend on the recurrence; the factors are computed a block of steps at a time (by the
+    forward when it fills a cache, while the activations are still in cache), so that a
     backward step is four NumPy calls.
 """
 
@@ -36,8 +38,9 @@ __all__ = ["gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward
 
 
 def _sigmoid(a):
-    """Logistic function, written through tanh (no overflow for large |a|)."""
-    return 0.5 * np.tanh(0.5 * a) + 0.5
+    """Logistic function, 1 / (1 + exp(-a)); exp overflowing to inf gives 0, rightly."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-a))
 
 
 def _check_weights(dims, W_x, W_h, b_x, b_h):
@@ -127,24 +130,41 @@ def _check_sequence_args(x, h0, W_x, W_h, b_x, b_h):
     return x, h0, W_x, W_h, b_x, b_h, dims
 
 
-def _time_major(a, dtype):
-    """(N, T, K) -> a new C-contiguous (T, N, K) array in ``dtype``."""
-    return np.array(a.transpose(1, 0, 2), dtype=dtype, order="C", copy=True)
+def _inputs_with_ones(x, dtype):
+    """x (N, T, D) -> a new time-major (T*N, D+1) array whose last column is ones, so that
+    [x_t, 1] @ [W_x; b] adds the bias inside the GEMM and its transpose-product gives db."""
+    N, T, D = x.shape
+    xs1 = np.empty((T, N, D + 1), dtype=dtype)             # (T, N, D+1)
+    xs1[:, :, :D] = x.transpose(1, 0, 2)
+    xs1[:, :, D] = 1.0
+    return xs1.reshape(T * N, D + 1)                       # (T*N, D+1)
+
+
+def _sigmoid_(s, one):
+    """In place: s holds -a on entry and sigmoid(a) = 1 / (1 + exp(-a)) on return."""
+    np.exp(s, out=s)
+    np.add(s, one, out=s)
+    np.divide(one, s, out=s)
 
 
 def _forward_weights(W_x, W_h, b_x, b_h, H, dtype):
-    """The weights as the loops use them (new arrays): the input side rotated from
-    [r | z | n] to [n | r | z] with b_h's r, z part folded into its bias, the sigmoid
-    columns halved (exact), and b_hn on its own."""
-    Wx_s = np.roll(W_x.astype(dtype, copy=False), H, axis=1)  # (D, 3H) [n | r | z]
-    bx_s = np.roll(b_x.astype(dtype, copy=False), H)          # (3H,)   [n | r | z]
-    bx_s[H:] += b_h[:2 * H]                                    # b_xr + b_hr, b_xz + b_hz
-    Wx_s[:, H:] *= 0.5
-    bx_s[H:] *= 0.5
-    Wh_s = np.array(W_h, dtype=dtype, copy=True)               # (H, 3H) [r | z | n]
-    Wh_s[:, :2 * H] *= 0.5
-    b_hn = np.array(b_h[2 * H:], dtype=dtype, copy=True)       # (H,)
-    return Wx_s, bx_s, Wh_s, b_hn
+    """The weights as the loops use them (new arrays): the input side [W_x; b_x] (D+1, 3H)
+    rotated from [r | z | n] to [n | r | z], with b_h's r, z part folded into its bias;
+    W_h (H, 3H) in its own order [r | z | n]; the sigmoid columns negated (exact); b_hn."""
+    Wxb = np.concatenate([W_x, b_x[None]]).astype(dtype)  # (D+1, 3H)
+    Wxb[-1, :2 * H] += b_h[:2 * H]                         # b_xr + b_hr, b_xz + b_hz
+    Wxb = np.roll(Wxb, H, axis=1)                          # [n | r | z]
+    Wxb[:, H:] *= -1.0
+    Wh_s = np.array(W_h, dtype=dtype, copy=True)           # (H, 3H) [r | z | n]
+    Wh_s[:, :2 * H] *= -1.0
+    b_hn = np.array(b_h[2 * H:], dtype=dtype, copy=True)   # (H,)
+    return Wxb, Wh_s, b_hn
+
+
+def _block(N, H, T):
+    """Steps per block of backward factors: at most 64K numbers per plane, so that a
+    block's activations and factors stay in cache."""
+    return max(1, min(T, 65536 // (N * H)))
 
 
 def gru_forward(x, h0, W_x, W_h, b_x, b_h, *, cache=None):
@@ -154,9 +174,10 @@ def gru_forward(x, h0, W_x, W_h, b_x, b_h, *, cache=None):
         x: (N, T, D) inputs, batch-first.
         h0: (N, H) initial hidden state, or None for zeros.
         W_x: (D, 3H), W_h: (H, 3H), b_x: (3H,), b_h: (3H,) parameters, columns [r | z | n].
-        cache: optional dict; when given, it is cleared and filled with the forward's
-            activations, and may be passed to :func:`gru_backward` with the returned
-            ``h`` (and unmodified inputs) to skip the recomputation.
+        cache: optional dict; when given, it is cleared and filled with what the backward
+            needs (the derivative factors of every step), and may be passed to
+            :func:`gru_backward` with the returned ``h`` (and unmodified inputs) to skip
+            the recomputation.
 
     Returns:
         h: (N, T, H) the hidden state after every step; ``h[:, -1]`` is the final state.
@@ -166,10 +187,11 @@ def gru_forward(x, h0, W_x, W_h, b_x, b_h, *, cache=None):
         raise ValueError(f"cache: expected a dict or None, got {type(cache).__name__}")
     N, T, D, H = dims["N"], dims["T"], dims["D"], dims["H"]
     dtype = result_dtype(x, h0, W_x, W_h, b_x, b_h)
-    Wx_s, bx_s, Wh_s, b_hn = _forward_weights(W_x, W_h, b_x, b_h, H, dtype)
-    xs = _time_major(x, dtype).reshape(T * N, D)           # (T*N, D)
-    X = np.matmul(xs, Wx_s).reshape(T, N, 3 * H)           # (T, N, 3H) input projections
-    X += bx_s                                              # becomes the activations [n | r | z]
+    one = np.ones((), dtype=dtype)                         # 0-d: no scalar conversion per call
+    Wxb, Wh_s, b_hn = _forward_weights(W_x, W_h, b_x, b_h, H, dtype)
+    xs1 = _inputs_with_ones(x, dtype)                      # (T*N, D+1)
+    # X: the input projections (+ biases) of every step, turned into [n | r | z] in place.
+    X = np.matmul(xs1, Wxb).reshape(T, N, 3 * H)           # (T, N, 3H)
     Hb = np.empty((T + 1, N, H), dtype=dtype)              # (T+1, N, H) Hb[t] = h_{t-1}, Hb[0] = h0
     Hb[0] = 0.0 if h0 is None else h0
     HN = np.empty((T, N, H), dtype=dtype)                  # (T, N, H) h_{t-1} @ W_hn + b_hn
@@ -177,26 +199,52 @@ def gru_forward(x, h0, W_x, W_h, b_x, b_h, *, cache=None):
     mm = np.empty((N, 3 * H), dtype=dtype)                 # (N, 3H) scratch: h_{t-1} @ W_h
     mm_rz, mm_n = mm[:, :2 * H], mm[:, 2 * H:]             # (N, 2H), (N, H)
     tmp = np.empty((N, H), dtype=dtype)                    # (N, H) scratch
-    for t in range(T):
-        np.dot(Hb[t], Wh_s, out=mm)                        # (N, 3H)
-        rz = RZ[t]                                         # (N, 2H)
-        np.add(rz, mm_rz, out=rz)
-        np.tanh(rz, out=rz)
-        np.multiply(rz, 0.5, out=rz)
-        np.add(rz, 0.5, out=rz)                            # r, z
-        np.add(mm_n, b_hn, out=HN[t])
-        n = Nn[t]                                          # (N, H)
-        np.multiply(HN[t], R[t], out=tmp)
-        np.add(n, tmp, out=n)
-        np.tanh(n, out=n)                                  # n
-        np.subtract(Hb[t], n, out=tmp)
-        np.multiply(tmp, Z[t], out=tmp)
-        np.add(tmp, n, out=Hb[t + 1])                      # h_t = n + z * (h_{t-1} - n)
+    k = _block(N, H, T)
+    Q = None if cache is None else np.empty((T, N, 5 * H), dtype=dtype)  # (T, N, 5H) factors
+    with np.errstate(over="ignore"):                       # exp(-a) = inf gives sigmoid 0, rightly
+        for t in range(T):
+            rz, n, hn = RZ[t], Nn[t], HN[t]                # (N, 2H), (N, H), (N, H)
+            np.dot(Hb[t], Wh_s, out=mm)                    # (N, 3H)
+            np.add(rz, mm_rz, out=rz)
+            _sigmoid_(rz, one)                             # r, z
+            np.add(mm_n, b_hn, out=hn)
+            np.multiply(hn, R[t], out=tmp)
+            np.add(n, tmp, out=n)
+            np.tanh(n, out=n)                              # n
+            np.subtract(Hb[t], n, out=tmp)
+            np.multiply(tmp, Z[t], out=tmp)
+            np.add(tmp, n, out=Hb[t + 1])                  # h_t = n + z * (h_{t-1} - n)
+            if Q is not None and ((t + 1) % k == 0 or t == T - 1):  # block [t0, t] done
+                t0 = t - t % k
+                _backward_factors(X[t0:t + 1], HN[t0:t + 1], Hb[t0:t + 1], Q[t0:t + 1], one)
     h = Hb[1:].transpose(1, 0, 2)                          # (N, T, H) view
     if cache is not None:
         cache.clear()
-        cache.update(kind="gru", h=h, xs=xs, X=X, HN=HN, Hb=Hb)
+        cache.update(kind="gru", h=h, xs1=xs1, Q=Q, Hb=Hb)
     return h
+
+
+def _backward_factors(X, HN, H_prev, Q, one):
+    """The derivative factors of the backward for a block of k steps: X (k, N, 3H) the
+    activations [n | r | z], HN (k, N, H) h_{t-1} @ W_hn + b_hn, H_prev (k, N, H) h_{t-1};
+    fills Q (k, N, 5H) = [Q_n | Q_r | Q_z | Q_hn | z] with Q_n = (1 - z)(1 - n^2),
+    Q_r = Q_n HN r (1 - r), Q_z = (h_{t-1} - n) z (1 - z), Q_hn = Q_n r, so that
+    dh_t * Q[t] = [da_n | da_r | da_z | dL/dHN | dh_t z]."""
+    H = HN.shape[-1]
+    Nn, R, Z = X[..., :H], X[..., H:2 * H], X[..., 2 * H:]
+    Qn, Qr, Qz, Qhn, Qzz = (Q[..., k * H:(k + 1) * H] for k in range(5))
+    np.subtract(one, Z, out=Qzz)                           # scratch: 1 - z
+    np.multiply(Nn, Nn, out=Qn)
+    np.subtract(one, Qn, out=Qn)
+    Qn *= Qzz                                              # Q_n
+    np.multiply(Qn, R, out=Qhn)                            # Q_hn
+    np.subtract(one, R, out=Qr)
+    Qr *= Qhn
+    Qr *= HN                                               # Q_r
+    np.subtract(H_prev, Nn, out=Qz)
+    Qz *= Z
+    Qz *= Qzz                                              # Q_z
+    Qzz[...] = Z                                           # z
 
 
 def gru_backward(dh, x, h0, h, W_x, W_h, b_x, b_h, *, cache=None):
@@ -220,57 +268,39 @@ def gru_backward(dh, x, h0, h, W_x, W_h, b_x, b_h, *, cache=None):
     dims.check("dh", dh.shape, ("N", "T", "H"))
     N, T, D, H = dims["N"], dims["T"], dims["D"], dims["H"]
     dtype = result_dtype(dh, x, h0, h, W_x, W_h, b_x, b_h)
+    one = np.ones((), dtype=dtype)
 
     if cache is not None:
         if not (isinstance(cache, dict) and cache.get("kind") == "gru"
-                and cache.get("h") is h and cache["X"].dtype == dtype):
+                and cache.get("h") is h and cache["Q"].dtype == dtype):
             raise ValueError("cache: expected the dict that gru_forward filled when it returned "
-                             "this h (or None to recompute)")
-        xs, X, HN, Hb = cache["xs"], cache["X"], cache["HN"], cache["Hb"]
+                             "this h, in the dtype of this call (or None to recompute)")
+        xs1, Q, Hb = cache["xs1"], cache["Q"], cache["Hb"]  # Q (T, N, 5H): all steps' factors
+        k = T
     else:
-        Wx_s, bx_s, Wh_s, b_hn = _forward_weights(W_x, W_h, b_x, b_h, H, dtype)
-        xs = _time_major(x, dtype).reshape(T * N, D)       # (T*N, D)
+        Wxb, Wh_s, b_hn = _forward_weights(W_x, W_h, b_x, b_h, H, dtype)
+        xs1 = _inputs_with_ones(x, dtype)                  # (T*N, D+1)
         Hb = np.empty((T + 1, N, H), dtype=dtype)          # (T+1, N, H) Hb[t] = h_{t-1}
         Hb[0] = 0.0 if h0 is None else h0
         Hb[1:] = h.transpose(1, 0, 2)
-        # Recompute the gates of every step at once: two GEMMs.
-        X = np.matmul(xs, Wx_s).reshape(T, N, 3 * H)       # (T, N, 3H) [n | r | z]
-        X += bx_s
+        # Recompute the gates of every step at once: two GEMMs and the activations.
+        X = np.matmul(xs1, Wxb).reshape(T, N, 3 * H)       # (T, N, 3H) [n | r | z]
         Ah = np.matmul(Hb[:-1].reshape(T * N, H), Wh_s).reshape(T, N, 3 * H)  # (T, N, 3H) [r | z | n]
         RZ = X[:, :, H:]                                   # (T, N, 2H)
         RZ += Ah[:, :, :2 * H]
-        np.tanh(RZ, out=RZ)
-        RZ *= 0.5
-        RZ += 0.5                                          # r, z
+        with np.errstate(over="ignore"):
+            _sigmoid_(RZ, one)                             # r, z
         HN = Ah[:, :, 2 * H:]                              # (T, N, H) view
         HN += b_hn
         Nn = X[:, :, :H]                                   # (T, N, H)
         Nn += HN * X[:, :, H:2 * H]
         np.tanh(Nn, out=Nn)                                # n
+        k = _block(N, H, T)
+        Q = np.empty((k, N, 5 * H), dtype=dtype)           # (k, N, 5H) factors of one block
 
-    # Factors Q (T, N, 5H) = [Q_n | Q_r | Q_z | Q_hn | z], so that dh_t * Q[t] =
-    # [da_n | da_r | da_z | dL/d(h W_hn + b_hn) | dh_t z]: E[:, :, :3H] is the gradient at the
-    # input projection ([n | r | z]), E[:, :, H:4H] the one at h_{t-1} @ W_h + b_h ([r | z | n]).
-    Nn, R, Z = X[:, :, :H], X[:, :, H:2 * H], X[:, :, 2 * H:]
-    Q = np.empty((T, N, 5 * H), dtype=dtype)               # (T, N, 5H)
-    Qn, Qr, Qz, Qhn = (Q[:, :, k * H:(k + 1) * H] for k in range(4))
-    np.multiply(Nn, Nn, out=Qn)
-    np.subtract(1.0, Qn, out=Qn)
-    np.subtract(1.0, Z, out=Qz)                            # scratch: 1 - z
-    Qn *= Qz                                               # Q_n = (1 - z)(1 - n^2)
-    np.multiply(Qn, R, out=Qhn)                            # Q_hn = Q_n r
-    np.subtract(1.0, R, out=Qr)
-    Qr *= Qhn
-    Qr *= HN                                               # Q_r = Q_n HN r (1 - r)
-    np.subtract(Hb[:-1], Nn, out=Qz)
-    Qz *= Z
-    np.subtract(1.0, Z, out=Q[:, :, 4 * H:])               # scratch: 1 - z
-    Qz *= Q[:, :, 4 * H:]                                  # Q_z = (h_{t-1} - n) z (1 - z)
-    Q[:, :, 4 * H:] = Z                                    # z
-
-    E = np.empty((T, N, 5 * H), dtype=dtype)               # (T, N, 5H)
-    Q5, E5 = Q.reshape(T, N, 5, H), E.reshape(T, N, 5, H)  # (T, N, 5, H) views
-    dAh = E[:, :, H:4 * H]                                 # (T, N, 3H) at h_{t-1} @ W_h + b_h
+    E = np.empty((T, N, 5 * H), dtype=dtype)               # (T, N, 5H) dh_t * Q[t]
+    E5 = E.reshape(T, N, 5, H)                             # (T, N, 5, H) view
+    dAh = E[:, :, H:4 * H]                                 # (T, N, 3H) at h_{t-1} @ W_h + b_h, [r|z|n]
     Edirect = E[:, :, 4 * H:]                              # (T, N, H) dh_t * z
     dH = dh.transpose(1, 0, 2)                             # (T, N, H) view
     WhT = np.ascontiguousarray(W_h.T, dtype=dtype)         # (3H, H)
@@ -278,17 +308,21 @@ def gru_backward(dh, x, h0, h, W_x, W_h, b_x, b_h, *, cache=None):
     dht = np.empty((N, 1, H), dtype=dtype)                 # (N, 1, H) total dL/dh_t
     dht2 = dht.reshape(N, H)                               # (N, H) view
     mm = np.empty((N, H), dtype=dtype)                     # (N, H) scratch
-    for t in range(T - 1, -1, -1):
-        np.add(dH[t], carry, out=dht2)
-        np.multiply(dht, Q5[t], out=E5[t])                 # (N, 5, H)
-        np.dot(dAh[t], WhT, out=mm)
-        np.add(mm, Edirect[t], out=carry)                  # (N, H) dL/dh_{t-1}
+    Q5 = Q.reshape(k, N, 5, H)                             # (k, N, 5, H) view
+    for t1 in range(T, 0, -k):                             # blocks of steps [t0, t1)
+        t0 = max(0, t1 - k)
+        if cache is None:
+            _backward_factors(X[t0:t1], HN[t0:t1], Hb[t0:t1], Q[:t1 - t0], one)
+        for t in range(t1 - 1, t0 - 1, -1):
+            np.add(dH[t], carry, out=dht2)
+            np.multiply(dht, Q5[t - t0], out=E5[t])        # (N, 5, H)
+            np.dot(dAh[t], WhT, out=mm)
+            np.add(mm, Edirect[t], out=carry)              # (N, H) dL/dh_{t-1}
     dAx2 = E[:, :, :3 * H].reshape(T * N, 3 * H)           # (T*N, 3H) view [n | r | z]
     dAh2 = dAh.reshape(T * N, 3 * H)                       # (T*N, 3H) view [r | z | n]
     Wx_i = np.roll(W_x.astype(dtype, copy=False), H, axis=1)  # (D, 3H) [n | r | z]
     dx = (dAx2 @ Wx_i.T).reshape(T, N, D).transpose(1, 0, 2)  # (N, T, D)
-    dW_x = np.roll(xs.T @ dAx2, -H, axis=1)                # (D, 3H) [r | z | n]
-    db_x = np.roll(dAx2.sum(axis=0), -H)                   # (3H,)
+    dWb = np.roll(xs1.T @ dAx2, -H, axis=1)                # (D+1, 3H) [dW_x; db_x], [r | z | n]
     dW_h = Hb[:-1].reshape(T * N, H).T @ dAh2              # (H, 3H)
     db_h = dAh2.sum(axis=0)                                # (3H,)
-    return dx, carry, dW_x, dW_h, db_x, db_h
+    return dx, carry, dWb[:D], dW_h, dWb[D], db_h

@@ -12,20 +12,22 @@ so ``W_x = weight_ih_l0.T``, ``W_h = weight_hh_l0.T`` and ``b = bias_ih_l0 + bia
 (see :mod:`rnn_ref.torch.convert`). ``h0=None`` / ``c0=None`` mean zero initial states.
 
 The functions are cache-free: :func:`lstm_backward` takes the forward's inputs and outputs
-as plain arrays and recomputes the gates from them (one GEMM for all time steps). For
+as plain arrays and recomputes the gates from them (two GEMMs for all time steps). For
 speed, :func:`lstm_forward` can also fill a ``cache`` dict that :func:`lstm_backward`
 accepts instead of recomputing; the result is the same (up to the rounding of a GEMM).
 
 Speed (the sequence functions; the step functions are written for reading):
-  * the input projection of every time step is one GEMM before the loop, and the weight
-    gradients are one GEMM each after it; the loops hold one small matmul per step;
+  * the input projection of every time step is one GEMM before the loop (a column of ones
+    in the inputs carries the bias), and the weight gradients are one GEMM each after it;
+    the loops hold one small matmul per step, on preallocated time-major buffers;
   * internally the gate columns are rotated once per call to [o | i | f | g], so that the
-    three sigmoid gates are one contiguous slice, and the sigmoid columns of the weights
-    are halved (exact in floating point), so that sigmoid(a) = 0.5 * tanh(a/2) + 0.5 is a
-    single tanh over all four gates plus one affine map over the sigmoid slice;
-  * the backward computes every derivative factor that does not depend on the recurrence
-    for all time steps at once; a step then costs five NumPy calls on preallocated,
-    time-major buffers.
+    three sigmoid gates are one contiguous slice, and the weights' columns are scaled by
+    -1 (sigmoid gates) and -2 (g), exactly, so that one exp serves all four gates:
+    sigmoid(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 / (1 + exp(-2a)) - 1;
+  * every derivative factor of the backward that does not depend on the recurrence is
+    computed a block of steps at a time (by the forward when it fills a cache, while the
+    activations are still in cache); a backward step is then six in-place ufuncs and
+    one small matmul.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ __all__ = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_back
 
 
 def _sigmoid(a):
-    """Logistic function, written through tanh (no overflow for large |a|)."""
-    return 0.5 * np.tanh(0.5 * a) + 0.5
+    """Logistic function, 1 / (1 + exp(-a)); exp overflowing to inf gives 0, rightly."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-a))
 
 
 def _check_weights(dims, W_x, W_h, b):
@@ -138,12 +141,14 @@ def _check_sequence_args(x, h0, c0, W_x, W_h, b):
     return x, h0, c0, W_x, W_h, b, dims
 
 
-def _internal(W, H, dtype, negate=True):
-    """Public gate columns [i | f | g | o] -> internal [o | i | f | g] (a rotation by H),
-    with the sigmoid columns [o | i | f] negated when ``negate`` (a new array, never W)."""
+def _internal(W, H, dtype, scale=True):
+    """Public gate columns [i | f | g | o] -> internal [o | i | f | g] (a rotation by H), a new
+    array; with ``scale`` the sigmoid columns are multiplied by -1 and g's by -2 (exact), so
+    that exp of a pre-activation computed with them is exp(-a) and exp(-2 a_g)."""
     W = np.roll(W.astype(dtype, copy=False), H, axis=-1)   # (..., 4H) new array
-    if negate:
-        W[..., :3 * H] *= -1.0                             # exact
+    if scale:
+        W[..., :3 * H] *= -1.0
+        W[..., 3 * H:] *= -2.0
     return W
 
 
@@ -157,71 +162,20 @@ def _inputs_with_ones(x, dtype):
     return xs1.reshape(T * N, D + 1)                       # (T*N, D+1)
 
 
-def _sigmoid_(s, one):
-    """In place: s holds -a on entry and sigmoid(a) = 1 / (1 + exp(-a)) on return."""
-    np.exp(s, out=s)
-    np.add(s, one, out=s)
-    np.divide(one, s, out=s)
-
-
-def lstm_forward(x, h0, c0, W_x, W_h, b, *, cache=None):
-    """Run the LSTM over a whole sequence.
-
-    Args:
-        x: (N, T, D) inputs, batch-first.
-        h0: (N, H) initial hidden state, or None for zeros.
-        c0: (N, H) initial cell state, or None for zeros.
-        W_x: (D, 4H), W_h: (H, 4H), b: (4H,) parameters, gate columns [i | f | g | o].
-        cache: optional dict; when given, it is cleared and filled with the forward's
-            activations, and may be passed to :func:`lstm_backward` with the returned
-            ``h`` and ``c`` (and unmodified inputs) to skip the recomputation.
-
-    Returns:
-        (h, c): both (N, T, H), the hidden and cell state after every step;
-        ``h[:, -1]`` and ``c[:, -1]`` are the final states.
-    """
-    x, h0, c0, W_x, W_h, b, dims = _check_sequence_args(x, h0, c0, W_x, W_h, b)
-    if cache is not None and not isinstance(cache, dict):
-        raise ValueError(f"cache: expected a dict or None, got {type(cache).__name__}")
-    N, T, D, H = dims["N"], dims["T"], dims["D"], dims["H"]
-    dtype = result_dtype(x, h0, c0, W_x, W_h, b)
-    one = np.ones((), dtype=dtype)                         # 0-d: no scalar conversion per call
-    xs1 = _inputs_with_ones(x, dtype)                      # (T*N, D+1)
-    Wxb = _internal(np.concatenate([W_x, b[None]]), H, dtype)  # (D+1, 4H) [W_x; b], [o|i|f|g]
-    Wh_i = _internal(W_h, H, dtype)                        # (H, 4H)
-    A = np.matmul(xs1, Wxb).reshape(T, N, 4 * H)           # (T, N, 4H) input projections + b,
-    Hb = np.empty((T + 1, N, H), dtype=dtype)              # then the gate activations
-    Cb = np.empty((T + 1, N, H), dtype=dtype)              # (T+1, N, H) Hb[t] = h_{t-1}, Hb[0] = h0
-    Hb[0] = 0.0 if h0 is None else h0                      # (T+1, N, H) the same for c
-    Cb[0] = 0.0 if c0 is None else c0
-    TC = np.empty((T, N, H), dtype=dtype)                  # (T, N, H) tanh(c_t)
-    S = A[:, :, :3 * H]                                    # (T, N, 3H) sigmoid gates [o | i | f]
-    O, I, F, G = (A[:, :, k * H:(k + 1) * H] for k in range(4))  # (T, N, H) each
-    mm = np.empty((N, 4 * H), dtype=dtype)                 # (N, 4H) scratch: h_{t-1} @ W_h
-    ig = np.empty((N, H), dtype=dtype)                     # (N, H) scratch: i * g
-    with np.errstate(over="ignore"):                       # exp(-a) = inf gives sigmoid 0, rightly
-        for t in range(T):
-            a, s, g, c, tc = A[t], S[t], G[t], Cb[t + 1], TC[t]  # (N, 4H), (N, 3H), (N, H) x 3
-            np.dot(Hb[t], Wh_i, out=mm)                    # (N, 4H)
-            np.add(a, mm, out=a)
-            _sigmoid_(s, one)                              # o, i, f
-            np.tanh(g, out=g)                              # g
-            np.multiply(F[t], Cb[t], out=c)
-            np.multiply(I[t], g, out=ig)
-            np.add(c, ig, out=c)                           # c_t = f * c_{t-1} + i * g
-            np.tanh(c, out=tc)
-            np.multiply(O[t], tc, out=Hb[t + 1])           # h_t = o * tanh(c_t)
-    h = Hb[1:].transpose(1, 0, 2)                          # (N, T, H) view
-    c = Cb[1:].transpose(1, 0, 2)                          # (N, T, H) view
-    if cache is not None:
-        cache.clear()
-        cache.update(kind="lstm", h=h, c=c, xs1=xs1, A=A, TC=TC, Hb=Hb, Cb=Cb)
-    return h, c
+def _activate_(a, H, one, two):
+    """In place, on scaled pre-activations a (..., 4H) = [-a_o | -a_i | -a_f | -2 a_g]:
+    the gate activations [o | i | f | g] through one exp."""
+    np.exp(a, out=a)
+    np.add(a, one, out=a)                                  # 1 + exp(-a)
+    s, g = a[..., :3 * H], a[..., 3 * H:]
+    np.divide(one, s, out=s)                               # sigmoid(a)
+    np.divide(two, g, out=g)
+    np.subtract(g, one, out=g)                             # tanh(a_g) = 2 sigmoid(2 a_g) - 1
 
 
 def _backward_factors(A, TC, C_prev, P, one):
     """The derivative factors of the backward that do not depend on the recurrence, for a
-    block of k steps: A (k, N, 4H) the activations [o | i | f | g], TC (k, N, H) tanh(c_t),
+    block of steps: A (k, N, 4H) the activations [o | i | f | g], TC (k, N, H) tanh(c_t),
     C_prev (k, N, H) c_{t-1}; fills P (k, N, 6H) = [K | P_o | P_i | P_f | P_g | f] with
     K = o (1 - tanh(c)^2), P_o = tanh(c) o (1 - o), P_i = g i (1 - i),
     P_f = c_{t-1} f (1 - f), P_g = i (1 - g^2)."""
@@ -240,6 +194,72 @@ def _backward_factors(A, TC, C_prev, P, one):
     np.subtract(one, Pg, out=Pg)
     Pg *= I                                                # P_g
     P[..., 5 * H:] = F                                     # f
+
+
+def _block(N, H, T):
+    """Steps per block of backward factors: at most 64K numbers per plane, so that a
+    block's activations and factors stay in cache."""
+    return max(1, min(T, 65536 // (N * H)))
+
+
+def lstm_forward(x, h0, c0, W_x, W_h, b, *, cache=None):
+    """Run the LSTM over a whole sequence.
+
+    Args:
+        x: (N, T, D) inputs, batch-first.
+        h0: (N, H) initial hidden state, or None for zeros.
+        c0: (N, H) initial cell state, or None for zeros.
+        W_x: (D, 4H), W_h: (H, 4H), b: (4H,) parameters, gate columns [i | f | g | o].
+        cache: optional dict; when given, it is cleared and filled with what the backward
+            needs (the derivative factors of every step), and may be passed to
+            :func:`lstm_backward` with the returned ``h`` and ``c`` (and unmodified
+            inputs) to skip the recomputation.
+
+    Returns:
+        (h, c): both (N, T, H), the hidden and cell state after every step;
+        ``h[:, -1]`` and ``c[:, -1]`` are the final states.
+    """
+    x, h0, c0, W_x, W_h, b, dims = _check_sequence_args(x, h0, c0, W_x, W_h, b)
+    if cache is not None and not isinstance(cache, dict):
+        raise ValueError(f"cache: expected a dict or None, got {type(cache).__name__}")
+    N, T, D, H = dims["N"], dims["T"], dims["D"], dims["H"]
+    dtype = result_dtype(x, h0, c0, W_x, W_h, b)
+    one, two = np.ones((), dtype=dtype), np.full((), 2, dtype=dtype)  # 0-d: no conversion per call
+    xs1 = _inputs_with_ones(x, dtype)                      # (T*N, D+1)
+    Wxb = _internal(np.concatenate([W_x, b[None]]), H, dtype)  # (D+1, 4H) [W_x; b], [o|i|f|g] scaled
+    Wh_s = _internal(W_h, H, dtype)                        # (H, 4H)
+    # A: the input projections (+ b) of every step, turned into the gate activations in place.
+    A = np.matmul(xs1, Wxb).reshape(T, N, 4 * H)           # (T, N, 4H)
+    Hb = np.empty((T + 1, N, H), dtype=dtype)              # (T+1, N, H) Hb[t] = h_{t-1}, Hb[0] = h0
+    Cb = np.empty((T + 1, N, H), dtype=dtype)              # (T+1, N, H) Cb[t] = c_{t-1}, Cb[0] = c0
+    Hb[0] = 0.0 if h0 is None else h0
+    Cb[0] = 0.0 if c0 is None else c0
+    O, I, F, G = (A[:, :, k * H:(k + 1) * H] for k in range(4))  # (T, N, H) each
+    mm = np.empty((N, 4 * H), dtype=dtype)                 # (N, 4H) scratch: h_{t-1} @ W_h
+    ig = np.empty((N, H), dtype=dtype)                     # (N, H) scratch: i * g
+    k = _block(N, H, T)
+    TC = np.empty((k, N, H), dtype=dtype)                  # (k, N, H) tanh(c_t) of the current block
+    P = None if cache is None else np.empty((T, N, 6 * H), dtype=dtype)  # (T, N, 6H) factors
+    with np.errstate(over="ignore"):                       # exp(-a) = inf gives sigmoid 0, rightly
+        for t in range(T):
+            a, g, c, tc = A[t], G[t], Cb[t + 1], TC[t % k]  # (N, 4H), (N, H) x 3
+            np.dot(Hb[t], Wh_s, out=mm)                    # (N, 4H)
+            np.add(a, mm, out=a)
+            _activate_(a, H, one, two)                     # o, i, f, g
+            np.multiply(F[t], Cb[t], out=c)
+            np.multiply(I[t], g, out=ig)
+            np.add(c, ig, out=c)                           # c_t = f * c_{t-1} + i * g
+            np.tanh(c, out=tc)
+            np.multiply(O[t], tc, out=Hb[t + 1])           # h_t = o * tanh(c_t)
+            if P is not None and ((t + 1) % k == 0 or t == T - 1):  # block [t0, t] done
+                t0 = t - t % k
+                _backward_factors(A[t0:t + 1], TC[:t + 1 - t0], Cb[t0:t + 1], P[t0:t + 1], one)
+    h = Hb[1:].transpose(1, 0, 2)                          # (N, T, H) view
+    c = Cb[1:].transpose(1, 0, 2)                          # (N, T, H) view
+    if cache is not None:
+        cache.clear()
+        cache.update(kind="lstm", h=h, c=c, xs1=xs1, P=P, Hb=Hb)
+    return h, c
 
 
 def lstm_backward(dh, dc_last, x, h0, c0, h, c, W_x, W_h, b, *, cache=None):
@@ -269,14 +289,15 @@ def lstm_backward(dh, dc_last, x, h0, c0, h, c, W_x, W_h, b, *, cache=None):
         dims.check("dc_last", dc_last.shape, ("N", "H"))
     N, T, D, H = dims["N"], dims["T"], dims["D"], dims["H"]
     dtype = result_dtype(dh, dc_last, x, h0, c0, h, c, W_x, W_h, b)
-    one = np.ones((), dtype=dtype)
+    one, two = np.ones((), dtype=dtype), np.full((), 2, dtype=dtype)
 
     if cache is not None:
         if not (isinstance(cache, dict) and cache.get("kind") == "lstm"
-                and cache.get("h") is h and cache.get("c") is c and cache["A"].dtype == dtype):
+                and cache.get("h") is h and cache.get("c") is c and cache["P"].dtype == dtype):
             raise ValueError("cache: expected the dict that lstm_forward filled when it returned "
-                             "these h and c (or None to recompute)")
-        xs1, A, TC, Hb, Cb = cache["xs1"], cache["A"], cache["TC"], cache["Hb"], cache["Cb"]
+                             "these h and c, in the dtype of this call (or None to recompute)")
+        xs1, P, Hb = cache["xs1"], cache["P"], cache["Hb"]  # P (T, N, 6H): all steps' factors
+        k = T
     else:
         xs1 = _inputs_with_ones(x, dtype)                  # (T*N, D+1)
         Hb = np.empty((T + 1, N, H), dtype=dtype)          # (T+1, N, H) Hb[t] = h_{t-1}
@@ -290,42 +311,43 @@ def lstm_backward(dh, dc_last, x, h0, c0, h, c, W_x, W_h, b, *, cache=None):
         A = np.matmul(xs1, Wxb).reshape(T, N, 4 * H)       # (T, N, 4H)
         A += np.matmul(Hb[:-1].reshape(T * N, H), _internal(W_h, H, dtype)).reshape(T, N, 4 * H)
         with np.errstate(over="ignore"):
-            _sigmoid_(A[:, :, :3 * H], one)                # o, i, f
-        np.tanh(A[:, :, 3 * H:], out=A[:, :, 3 * H:])      # g
-        TC = np.tanh(Cb[1:])                               # (T, N, H)
+            _activate_(A, H, one, two)                     # o, i, f, g
+        k = _block(N, H, T)
+        P = np.empty((k, N, 6 * H), dtype=dtype)           # (k, N, 6H) factors of one block
+        TC = np.empty((k, N, H), dtype=dtype)              # (k, N, H) tanh(c_t) of one block
 
-    # E[t] = [K*dh_t | da_o | da_i | da_f | da_g | dc_{t-1}]; da = E[:, :, H:5H] in [o|i|f|g].
-    E = np.empty((T + 1, N, 6 * H), dtype=dtype)           # (T+1, N, 6H)
-    E[T, :, 5 * H:] = 0.0 if dc_last is None else dc_last  # dL/dc_{T-1} from above
-    E6 = E.reshape(T + 1, N, 6, H)                         # (T+1, N, 6, H) view
-    E_dh, E_dc = E6[:, :, 0:2], E6[:, :, 2:6]              # (T+1, N, 2, H), (T+1, N, 4, H)
-    EK, DC = E[:, :, :H], E[:, :, 5 * H:]                  # (T+1, N, H) each
-    dA = E[:T, :, H:5 * H]                                 # (T, N, 4H) view
-    dH = dh.transpose(1, 0, 2)                             # (T, N, H) view
-    WhT = np.ascontiguousarray(_internal(W_h, H, dtype, negate=False).T)  # (4H, H)
+    # P[j] = [K | P_o | P_i | P_f | P_g | f] of step t = t0 + j; dA (T, N, 4H) in [o|i|f|g].
+    P6 = P.reshape(-1, N, 6, H)                            # (k, N, 6, H) view
+    K, P_o, P_ifg, F = P[:, :, :H], P[:, :, H:2 * H], P6[:, :, 2:5], P[:, :, 5 * H:]
+    dA = np.empty((T, N, 4 * H), dtype=dtype)              # (T, N, 4H) dL/da, every step
+    dA_o, dA_ifg = dA[:, :, :H], dA.reshape(T, N, 4, H)[:, :, 1:]  # (T, N, H), (T, N, 3, H)
+    dH = dh.transpose(1, 0, 2)                             # (T, N, H) view, read only
+    WhT = np.ascontiguousarray(_internal(W_h, H, dtype, scale=False).T)  # (4H, H)
     carry = np.zeros((N, H), dtype=dtype)                  # (N, H) dL/dh_t from step t+1
-    dht = np.empty((N, 1, H), dtype=dtype)                 # (N, 1, H) total dL/dh_t
+    dcc = np.zeros((N, H), dtype=dtype)                    # (N, H) dL/dc_t from step t+1
+    if dc_last is not None:
+        dcc[...] = dc_last
+    dht = np.empty((N, H), dtype=dtype)                    # (N, H) total dL/dh_t
     dct = np.empty((N, 1, H), dtype=dtype)                 # (N, 1, H) total dL/dc_t
-    dht2, dct2 = dht.reshape(N, H), dct.reshape(N, H)      # (N, H) views
-    # The factors are computed k steps at a time, just before the steps that use them
-    # (a block of at most 64K numbers per plane stays in cache).
-    k = max(1, min(T, 65536 // (N * H)))
-    P = np.empty((k, N, 6 * H), dtype=dtype)               # (k, N, 6H) factors of one block
-    P6 = P.reshape(k, N, 6, H)                             # (k, N, 6, H) view
-    P_dh, P_dc = P6[:, :, 0:2], P6[:, :, 2:6]              # (k, N, 2, H), (k, N, 4, H)
-    for t1 in range(T, 0, -k):                             # block of steps [t0, t1)
+    dct2 = dct.reshape(N, H)                               # (N, H) view
+    kdh = np.empty((N, H), dtype=dtype)                    # (N, H) scratch
+    for t1 in range(T, 0, -k):                             # blocks of steps [t0, t1)
         t0 = max(0, t1 - k)
-        _backward_factors(A[t0:t1], TC[t0:t1], Cb[t0:t1], P[:t1 - t0], one)
+        if cache is None:
+            np.tanh(Cb[t0 + 1:t1 + 1], out=TC[:t1 - t0])
+            _backward_factors(A[t0:t1], TC[:t1 - t0], Cb[t0:t1], P[:t1 - t0], one)
         for t in range(t1 - 1, t0 - 1, -1):
-            j = t - t0
-            np.add(dH[t], carry, out=dht2)
-            np.multiply(dht, P_dh[j], out=E_dh[t])         # [K*dh | da_o]
-            np.add(EK[t], DC[t + 1], out=dct2)             # dc_t
-            np.multiply(dct, P_dc[j], out=E_dc[t])         # [da_i | da_f | da_g | dc_{t-1}]
-            np.dot(dA[t], WhT, out=carry)                  # (N, H) dL/dh_{t-1}
-    dA2 = dA.reshape(T * N, 4 * H)                         # (T*N, 4H) view, row stride 6H
+            j = t - t0                                     # the step's row of P
+            np.add(dH[t], carry, out=dht)
+            np.multiply(dht, P_o[j], out=dA_o[t])          # da_o
+            np.multiply(dht, K[j], out=kdh)
+            np.add(kdh, dcc, out=dct2)                     # dc_t
+            np.multiply(dct, P_ifg[j], out=dA_ifg[t])      # da_i, da_f, da_g
+            np.multiply(dct2, F[j], out=dcc)               # dL/dc_{t-1}
+            np.dot(dA[t], WhT, out=carry)                  # dL/dh_{t-1}
+    dA2 = dA.reshape(T * N, 4 * H)                         # (T*N, 4H)
     dWb = xs1.T @ dA2                                      # (D+1, 4H) [dW_x; db]
     dW_h = Hb[:-1].reshape(T * N, H).T @ dA2               # (H, 4H)
-    dx = (dA2 @ _internal(W_x, H, dtype, negate=False).T).reshape(T, N, D).transpose(1, 0, 2)  # (N, T, D)
+    dx = (dA2 @ _internal(W_x, H, dtype, scale=False).T).reshape(T, N, D).transpose(1, 0, 2)  # (N, T, D)
     to_public = lambda g: np.roll(g, -H, axis=-1)          # noqa: E731  [o|i|f|g] -> [i|f|g|o]
-    return dx, carry, DC[0].copy(), to_public(dWb[:D]), to_public(dW_h), to_public(dWb[D])
+    return dx, carry, dcc, to_public(dWb[:D]), to_public(dW_h), to_public(dWb[D])

@@ -1,12 +1,12 @@
 """The three recurrent kinds behind one table, so that stacked and bidirectional layers,
-truncated BPTT, sampling and seq2seq are written once for all of them.
+truncated BPTT, sampling and seq2seq are written once for all of them (and both backends).
 
-Each kind's sequence functions (:mod:`rnn.py`, :mod:`lstm.py`, :mod:`gru.py`) are called
+Each kind's sequence kernels (the backend's ``rnn_*``, ``lstm_*``, ``gru_*``) are called
 through one signature, with the layer's parameters as a dict:
 
-    forward(kind, x, params, h0=None, c0=None) -> (h, c)
+    forward(B, spec, x, params, h0=None, c0=None) -> (h, c)
         # x (N, T, D); h0, c0 (N, H) or None; h, c (N, T, H); c is None unless "lstm"
-    backward(kind, dh, dc_last, x, params, h0, c0, h, c) -> (dx, dh0, dc0, dparams)
+    backward(B, spec, dh, dc_last, x, params, h0, c0, h, c) -> (dx, dh0, dc0, dparams)
         # dh (N, T, H); dc_last (N, H) or None; dc0 None unless "lstm";
         # dparams: dict with the parameter names of the kind
 """
@@ -16,12 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ._validate import Dims, floats
-from .gru import gru_backward, gru_forward
-from .lstm import lstm_backward, lstm_forward
-from .rnn import rnn_backward, rnn_forward
+from .._shapes import Dims
 
-__all__ = ["Kind", "KINDS", "get", "check_params", "refuse_cell", "forward", "backward"]
+__all__ = ["Kind", "KINDS", "get", "check_params", "refuse_cell", "check_states", "forward", "backward"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +51,7 @@ def get(kind) -> Kind:
     return KINDS[kind]
 
 
-def check_params(spec: Kind, params, name: str, dims: Dims | None = None) -> Dims:
+def check_params(B, spec: Kind, params, name: str, dims: Dims | None = None) -> Dims:
     """Check a layer's parameter dict against ``spec``; return the Dims (D and H bound).
 
     ``dims`` may carry already known sizes (``D`` of the input, ``H`` of other layers);
@@ -67,31 +64,47 @@ def check_params(spec: Kind, params, name: str, dims: Dims | None = None) -> Dim
     if missing:
         raise ValueError(f"{name}: a {spec.name} layer needs keys {spec.names}, missing {missing}")
     dims = Dims() if dims is None else dims
+    arrays = {}
     for key, contract in spec.contracts:
-        arr = floats(f"{name}[{key!r}]", params[key], finite=True)
-        dims.check(f"{name}[{key!r}]", arr.shape, contract)
+        label = f"{name}[{key!r}]"
+        arrays[label] = B.floats(label, params[key], finite=True)
+        dims.check(label, arrays[label].shape, contract)
+    B.common(**arrays)
     return dims
 
 
-def refuse_cell(spec: Kind, name: str, value) -> None:
+def refuse_cell(B, spec: Kind, name: str, value) -> None:
     """A cell-state argument is only meaningful for "lstm"; refuse it for the others."""
     if value is not None and not spec.has_cell:
         raise ValueError(f"{name}: expected None for kind {spec.name!r} (only 'lstm' has a cell state), "
-                         f"got an array")
+                         f"got {B.describe(value)}")
 
 
-def forward(spec: Kind, x, params, h0=None, c0=None):
+def check_states(B, spec: Kind, dims: Dims, contract, h_name: str, h, c_name: str, c):
+    """Check an optional hidden-state argument and an optional cell-state one (refused
+    unless "lstm") against ``contract``; return them as the backend's arrays (or None)."""
+    h = B.floats(h_name, h, optional=True)
+    if h is not None:
+        dims.check(h_name, h.shape, contract)
+    refuse_cell(B, spec, c_name, c)
+    c = B.floats(c_name, c, optional=True)
+    if c is not None:
+        dims.check(c_name, c.shape, contract)
+    return h, c
+
+
+def forward(B, spec: Kind, x, params, h0=None, c0=None):
     """Run one layer of kind ``spec`` over ``x (N, T, D)``; return ``(h, c)``, both (N, T, H)
     (``c`` None unless "lstm")."""
     p = params
     if spec.name == "rnn":
-        return rnn_forward(x, h0, p["W_xh"], p["W_hh"], p["b_h"]), None
+        return B.rnn_forward(x, h0, p["W_xh"], p["W_hh"], p["b_h"]), None
     if spec.name == "lstm":
-        return lstm_forward(x, h0, c0, p["W_x"], p["W_h"], p["b"])
-    return gru_forward(x, h0, p["W_x"], p["W_h"], p["b_x"], p["b_h"]), None
+        return B.lstm_forward(x, h0, c0, p["W_x"], p["W_h"], p["b"])
+    return B.gru_forward(x, h0, p["W_x"], p["W_h"], p["b_x"], p["b_h"]), None
 
 
-def backward(spec: Kind, dh, dc_last, x, params, h0, c0, h, c):
+def backward(B, spec: Kind, dh, dc_last, x, params, h0, c0, h, c):
     """Backward of :func:`forward`: ``(dx (N, T, D), dh0 (N, H), dc0 (N, H) or None, dparams)``.
 
     ``dh (N, T, H)`` is the upstream gradient on every hidden state; ``dc_last (N, H)`` the
@@ -99,11 +112,11 @@ def backward(spec: Kind, dh, dc_last, x, params, h0, c0, h, c):
     """
     p = params
     if spec.name == "rnn":
-        dx, dh0, *grads = rnn_backward(dh, x, h0, h, p["W_xh"], p["W_hh"])
+        dx, dh0, *grads = B.rnn_backward(dh, x, h0, h, p["W_xh"], p["W_hh"])
         dc0 = None
     elif spec.name == "lstm":
-        dx, dh0, dc0, *grads = lstm_backward(dh, dc_last, x, h0, c0, h, c, p["W_x"], p["W_h"], p["b"])
+        dx, dh0, dc0, *grads = B.lstm_backward(dh, dc_last, x, h0, c0, h, c, p["W_x"], p["W_h"], p["b"])
     else:
-        dx, dh0, *grads = gru_backward(dh, x, h0, h, p["W_x"], p["W_h"], p["b_x"], p["b_h"])
+        dx, dh0, *grads = B.gru_backward(dh, x, h0, h, p["W_x"], p["W_h"], p["b_x"], p["b_h"])
         dc0 = None
     return dx, dh0, dc0, dict(zip(spec.names, grads))
