@@ -44,13 +44,17 @@ def _sigmoid(a):
 
 
 def _check_weights(dims, W_x, W_h, b_x, b_h):
-    """Validate the parameters; H is bound from the biases, then W_h, before W_x."""
+    """Validate the parameters. H is bound from the recurrent matrix W_h (H, 3H) before W_x
+    is checked, so that a transposed W_x is reported against the right H; when W_h itself
+    does not have that form (transposed, say), H is bound from b_x (3H,) first, so that the
+    error names W_h with the expected numbers."""
     W_x, W_h, b_x, b_h = (floats(n, v, finite=True) for n, v in
                           (("W_x", W_x), ("W_h", W_h), ("b_x", b_x), ("b_h", b_h)))
-    dims.check("b_x", b_x.shape, ("3H",))
-    dims.check("b_h", b_h.shape, ("3H",))
-    dims.check("W_h", W_h.shape, ("H", "3H"))   # H known before W_x, so that a transposed
-    dims.check("W_x", W_x.shape, ("D", "3H"))   # W_x is reported against the right H
+    checks = [("W_h", W_h.shape, ("H", "3H")), ("b_x", b_x.shape, ("3H",))]
+    if not (W_h.ndim == 2 and W_h.shape[1] == 3 * W_h.shape[0]):
+        checks.reverse()
+    for name, shape, contract in checks + [("b_h", b_h.shape, ("3H",)), ("W_x", W_x.shape, ("D", "3H"))]:
+        dims.check(name, shape, contract)
     return W_x, W_h, b_x, b_h
 
 
@@ -164,7 +168,7 @@ def _forward_weights(W_x, W_h, b_x, b_h, H, dtype):
 def _block(N, H, T):
     """Steps per block of backward factors: at most 64K numbers per plane, so that a
     block's activations and factors stay in cache."""
-    return max(1, min(T, 65536 // (N * H)))
+    return max(1, min(T, 65536 // max(1, N * H)))
 
 
 def gru_forward(x, h0, W_x, W_h, b_x, b_h, *, cache=None):
@@ -276,7 +280,7 @@ def gru_backward(dh, x, h0, h, W_x, W_h, b_x, b_h, *, cache=None):
             raise ValueError("cache: expected the dict that gru_forward filled when it returned "
                              "this h, in the dtype of this call (or None to recompute)")
         xs1, Q, Hb = cache["xs1"], cache["Q"], cache["Hb"]  # Q (T, N, 5H): all steps' factors
-        k = T
+        k = max(T, 1)
     else:
         Wxb, Wh_s, b_hn = _forward_weights(W_x, W_h, b_x, b_h, H, dtype)
         xs1 = _inputs_with_ones(x, dtype)                  # (T*N, D+1)
@@ -308,7 +312,7 @@ def gru_backward(dh, x, h0, h, W_x, W_h, b_x, b_h, *, cache=None):
     dht = np.empty((N, 1, H), dtype=dtype)                 # (N, 1, H) total dL/dh_t
     dht2 = dht.reshape(N, H)                               # (N, H) view
     mm = np.empty((N, H), dtype=dtype)                     # (N, H) scratch
-    Q5 = Q.reshape(k, N, 5, H)                             # (k, N, 5, H) view
+    Q5 = Q.reshape(Q.shape[0], N, 5, H)                    # (k, N, 5, H) view
     for t1 in range(T, 0, -k):                             # blocks of steps [t0, t1)
         t0 = max(0, t1 - k)
         if cache is None:

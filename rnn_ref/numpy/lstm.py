@@ -46,11 +46,16 @@ def _sigmoid(a):
 
 
 def _check_weights(dims, W_x, W_h, b):
-    """Validate the parameters; H is bound from b, then W_h, before W_x is checked."""
+    """Validate the parameters. H is bound from the recurrent matrix W_h (H, 4H) before W_x
+    is checked, so that a transposed W_x is reported against the right H; when W_h itself
+    does not have that form (transposed, say), H is bound from b (4H,) first, so that the
+    error names W_h with the expected numbers."""
     W_x, W_h, b = (floats(n, v, finite=True) for n, v in (("W_x", W_x), ("W_h", W_h), ("b", b)))
-    dims.check("b", b.shape, ("4H",))
-    dims.check("W_h", W_h.shape, ("H", "4H"))   # H known before W_x, so that a transposed
-    dims.check("W_x", W_x.shape, ("D", "4H"))   # W_x is reported against the right H
+    checks = [("W_h", W_h.shape, ("H", "4H")), ("b", b.shape, ("4H",))]
+    if not (W_h.ndim == 2 and W_h.shape[1] == 4 * W_h.shape[0]):
+        checks.reverse()
+    for name, shape, contract in checks + [("W_x", W_x.shape, ("D", "4H"))]:
+        dims.check(name, shape, contract)
     return W_x, W_h, b
 
 
@@ -199,7 +204,7 @@ def _backward_factors(A, TC, C_prev, P, one):
 def _block(N, H, T):
     """Steps per block of backward factors: at most 64K numbers per plane, so that a
     block's activations and factors stay in cache."""
-    return max(1, min(T, 65536 // (N * H)))
+    return max(1, min(T, 65536 // max(1, N * H)))
 
 
 def lstm_forward(x, h0, c0, W_x, W_h, b, *, cache=None):
@@ -297,7 +302,7 @@ def lstm_backward(dh, dc_last, x, h0, c0, h, c, W_x, W_h, b, *, cache=None):
             raise ValueError("cache: expected the dict that lstm_forward filled when it returned "
                              "these h and c, in the dtype of this call (or None to recompute)")
         xs1, P, Hb = cache["xs1"], cache["P"], cache["Hb"]  # P (T, N, 6H): all steps' factors
-        k = T
+        k = max(T, 1)
     else:
         xs1 = _inputs_with_ones(x, dtype)                  # (T*N, D+1)
         Hb = np.empty((T + 1, N, H), dtype=dtype)          # (T+1, N, H) Hb[t] = h_{t-1}
@@ -317,7 +322,7 @@ def lstm_backward(dh, dc_last, x, h0, c0, h, c, W_x, W_h, b, *, cache=None):
         TC = np.empty((k, N, H), dtype=dtype)              # (k, N, H) tanh(c_t) of one block
 
     # P[j] = [K | P_o | P_i | P_f | P_g | f] of step t = t0 + j; dA (T, N, 4H) in [o|i|f|g].
-    P6 = P.reshape(-1, N, 6, H)                            # (k, N, 6, H) view
+    P6 = P.reshape(P.shape[0], N, 6, H)                    # (k, N, 6, H) view
     K, P_o, P_ifg, F = P[:, :, :H], P[:, :, H:2 * H], P6[:, :, 2:5], P[:, :, 5 * H:]
     dA = np.empty((T, N, 4 * H), dtype=dtype)              # (T, N, 4H) dL/da, every step
     dA_o, dA_ifg = dA[:, :, :H], dA.reshape(T, N, 4, H)[:, :, 1:]  # (T, N, H), (T, N, 3, H)

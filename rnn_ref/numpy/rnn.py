@@ -149,7 +149,7 @@ def rnn_backward(dh, x, h0, h, W_xh, W_hh):
     W_hh_T = np.ascontiguousarray(W_hh.T, dtype=dtype)       # (H, H)
     # tanh'(a_t) = 1 - h_t^2 is computed k steps at a time, just before those steps
     # (a block of at most 64K numbers stays in cache); a step is then three NumPy calls.
-    k = max(1, min(T, 65536 // (N * H)))
+    k = max(1, min(T, 65536 // max(1, N * H)))
     deriv = np.empty((k, N, H), dtype=dtype)                 # (k, N, H)
     for t1 in range(T, 0, -k):                               # block of steps [t0, t1)
         t0 = max(0, t1 - k)
