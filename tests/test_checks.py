@@ -1,65 +1,20 @@
-"""The named checks: pass on the reference, fail with a message on wrong code, name mistakes."""
+"""The check machinery, on chapter 2's exercises: feedback format, errors reported rather than
+raised, wrong return types, in-place writes, fake arrays, seeds, bad names. What every
+chapter's checks must do (reference passes, mistakes named) is in test_chapters.py."""
 
 import numpy as np
 import pytest
 
 from autograder import check, run_check, seed_for
-from autograder.registry import all_exercises, split_name
+from autograder.registry import split_name
 from rnn_ref import numpy as ref
 
 from seeded_ch02 import SEEDED
-
-REFERENCE = {
-    "ch02.rnn_step_forward": ref.rnn_step_forward,
-    "ch02.rnn_forward": ref.rnn_forward,
-    "ch02.output_layer": ref.temporal_affine_forward,
-}
-
 
 def _compile(source: str, name: str):
     namespace = {}
     exec(compile(source, f"<seeded {name}>", "exec"), namespace)
     return namespace[name]
-
-
-@pytest.mark.parametrize("exercise", sorted(REFERENCE))
-@pytest.mark.parametrize("kind", ["shape", "values"])
-@pytest.mark.parametrize("hidden", [False, True])
-def test_reference_passes_every_check(exercise, kind, hidden):
-    name = f"{exercise}.{kind}"
-    result = run_check(name, REFERENCE[exercise], seed_for(name, hidden), points=2)
-    assert result.passed and result.status == "ok" and result.score == 2, result.message
-
-
-def test_every_registered_exercise_has_a_reference_here():
-    assert {e.name for e in all_exercises("ch02")} == set(REFERENCE)
-
-
-@pytest.mark.parametrize("exercise", sorted(SEEDED))
-def test_at_least_three_wrong_implementations_fail_with_a_message(exercise):
-    assert len(SEEDED[exercise]) >= 5
-    fn_name = exercise.split(".")[1]
-    for expected, source in SEEDED[exercise]:
-        result = run_check(f"{exercise}.values", _compile(source, fn_name), seed_for(f"{exercise}.values"))
-        assert not result.passed and result.status == "failed"
-        assert result.score == 0
-        assert "differs from the reference" in result.message or "shape" in result.message
-
-
-def test_mistakes_are_named_for_at_least_90_percent_of_seeded_mistakes():
-    named, total, misses = 0, 0, []
-    for exercise, entries in SEEDED.items():
-        fn_name = exercise.split(".")[1]
-        for expected, source in entries:
-            for hidden in (False, True):
-                name = f"{exercise}.values"
-                result = run_check(name, _compile(source, fn_name), seed_for(name, hidden))
-                total += 1
-                if result.mistake == expected and expected in result.message:
-                    named += 1
-                else:
-                    misses.append((exercise, expected, result.mistake))
-    assert named / total >= 0.9, misses
 
 
 def test_feedback_gives_the_first_differing_entry_and_the_shapes():
