@@ -24,7 +24,7 @@ import pytest
 
 from autograder import run_check, seed_for
 from autograder.registry import all_exercises
-from autograder.synth import solution_sources
+from chapter_tools import as_student, compile_function, grade, named, solution_function
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSIGNMENTS = sorted(os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "solutions", "ch*")))
@@ -35,36 +35,6 @@ KINDS = ("shape", "values")
 
 def _seeded(chapter: str) -> dict:
     return importlib.import_module(f"seeded_{chapter}").SEEDED
-
-
-def _compile(source: str, function: str):
-    namespace = {}
-    exec(compile(source, f"<seeded {function}>", "exec"), namespace)
-    return namespace[function]
-
-
-def _as_student(ex):
-    """The exercise's reference, called as a student's function is (one array or a tuple)."""
-    if len(ex.outputs) == 1:
-        return lambda *args: ex.reference(**dict(zip(ex.args, args)))[0]
-    return lambda *args: ex.reference(**dict(zip(ex.args, args)))
-
-
-def _solution_namespace(assignment: str) -> dict:
-    """Every answer cell of the solution notebook, run in notebook order in one namespace
-    (an answer may call an earlier one, as rnn_forward calls rnn_step_forward)."""
-    namespace = {"np": np}
-    for source in solution_sources(os.path.join(ROOT, "solutions", assignment, assignment + ".ipynb")).values():
-        exec(compile(source, f"<{assignment} solution>", "exec"), namespace)
-    return namespace
-
-
-def _named(result, expected) -> bool:
-    """Named correctly: the expected name is reported and shown, or, for an uncatalogued
-    mistake (None), nothing is named."""
-    if expected is None:
-        return result.mistake == ""
-    return result.mistake == expected and expected in result.message
 
 
 def test_chapters_are_found_and_each_has_seeded_mistakes_for_every_exercise():
@@ -81,29 +51,32 @@ def test_reference_and_solution_pass_every_check(chapter, name, kind, hidden, wh
     from autograder.registry import exercise
 
     ex = exercise(name)
-    fn = _as_student(ex) if who == "reference" else _solution_namespace(CHAPTERS[chapter])[ex.function]
+    fn = as_student(ex) if who == "reference" else solution_function(CHAPTERS[chapter], ex.function)
     check_name = f"{name}.{kind}"
     result = run_check(check_name, fn, seed_for(check_name, hidden), points=2)
     assert result.passed and result.status == "ok" and result.score == 2, result.message
 
 
 @pytest.mark.parametrize("chapter, name", EXERCISES)
-def test_every_catalogued_mistake_fails_and_is_named_as_itself(chapter, name):
+@pytest.mark.parametrize("seed", ["visible", "hidden", 1, 2, 3, 4, 5])
+def test_every_catalogued_mistake_fails_and_is_named_as_itself(chapter, name, seed):
+    """The draws make each mistake differ from the reference and from every other mistake,
+    on the check's own seeds and on others (an instructor's secret changes the hidden one)."""
     from autograder.registry import exercise
 
     ex = exercise(name)
     catalogue = list(ex.mistakes) + ([ex.overflow] if ex.overflow else [])
     assert len(catalogue) >= 5
     single = len(ex.outputs) == 1
+    s = seed_for(f"{name}.values", seed == "hidden") if seed in ("visible", "hidden") else seed
     for mistake in catalogue:
-        for hidden in (False, True):
-            def fn(*args, m=mistake):
-                wrong = m.compute(**dict(zip(ex.args, args)))
-                return wrong[0] if single else wrong
-            with np.errstate(all="ignore"):
-                result = run_check(f"{name}.values", fn, seed_for(f"{name}.values", hidden))
-            assert not result.passed and result.score == 0, mistake.name
-            assert result.mistake == mistake.name, (mistake.name, hidden, result.message)
+        def fn(*args, m=mistake):
+            wrong = m.compute(**dict(zip(ex.args, args)))
+            return wrong[0] if single else wrong
+        with np.errstate(all="ignore"):
+            result = run_check(f"{name}.values", fn, s)
+        assert not result.passed and result.score == 0, mistake.name
+        assert result.mistake == mistake.name, (mistake.name, seed, result.message)
 
 
 @pytest.mark.parametrize("chapter, name", EXERCISES)
@@ -114,7 +87,7 @@ def test_seeded_wrong_implementations_fail_with_a_message(chapter, name):
     for expected, source in entries:
         for hidden in (False, True):
             with np.errstate(all="ignore"):
-                result = run_check(f"{name}.values", _compile(source, function), seed_for(f"{name}.values", hidden))
+                result = run_check(f"{name}.values", compile_function(source, function), seed_for(f"{name}.values", hidden))
             assert not result.passed and result.status == "failed" and result.score == 0, expected
             assert any(s in result.message for s in ("differs from the reference", "shape", "raised",
                                                      "NaN")), (expected, result.message)
@@ -122,42 +95,32 @@ def test_seeded_wrong_implementations_fail_with_a_message(chapter, name):
 
 @pytest.mark.parametrize("chapter", sorted(CHAPTERS))
 def test_mistakes_are_named_for_at_least_90_percent_of_seeded_mistakes(chapter):
-    named, total, misses = 0, 0, []
+    right, total, misses = 0, 0, []
     for name, entries in _seeded(chapter).items():
         function = name.split(".")[1]
         for expected, source in entries:
             for hidden in (False, True):
                 with np.errstate(all="ignore"):
-                    result = run_check(f"{name}.values", _compile(source, function),
+                    result = run_check(f"{name}.values", compile_function(source, function),
                                        seed_for(f"{name}.values", hidden))
                 total += 1
-                if _named(result, expected):
-                    named += 1
+                if named(result, expected):
+                    right += 1
                 else:
                     misses.append((name, hidden, expected, result.mistake, result.message[:200]))
-    print(f"{chapter}: named {named} of {total}")
-    assert named / total >= 0.9, "\n".join(map(str, misses))
+    print(f"{chapter}: named {right} of {total}")
+    assert right / total >= 0.9, "\n".join(map(str, misses))
 
 
 # -- graded mode: the checks reach the functions through the sandbox ------------------------
 
-def _grade(assignment: str, path: str) -> dict:
-    from autograder.grading import grade_notebook
-    from autograder.notebooks import load_blueprint
-    from autograder.sandbox import Limits, hidden_paths
-
-    blueprint = load_blueprint(os.path.join(ROOT, "solutions", assignment, assignment + ".ipynb"),
-                               os.path.join(ROOT, "course", assignment, assignment + ".ipynb"), assignment)
-    return grade_notebook(blueprint, path, limits=Limits(), hide=hidden_paths(ROOT, []))
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_graded_solution_scores_full_marks_and_the_release_nothing(assignment):
-    report = _grade(assignment, os.path.join(ROOT, "solutions", assignment, assignment + ".ipynb"))
+    report = grade(assignment, os.path.join(ROOT, "solutions", assignment, assignment + ".ipynb"))
     assert report["max_score"] > 0
     assert report["score"] == report["max_score"], [
         (t["grade_id"], t["message"]) for t in report["tests"] if t["score"] < t["max_score"]]
-    report = _grade(assignment, os.path.join(ROOT, "course", assignment, assignment + ".ipynb"))
+    report = grade(assignment, os.path.join(ROOT, "course", assignment, assignment + ".ipynb"))
     assert report["score"] == 0
     assert all("not implemented" in t["message"] for t in report["tests"]), report["tests"]

@@ -8,6 +8,7 @@ import pytest
 
 from autograder import check, run_check, seed_for
 from autograder.registry import exercise
+from chapter_tools import grade
 from rnn_ref import numpy as ref
 
 
@@ -107,21 +108,11 @@ def test_autodiff_is_forbidden_in_answers():
 
 # -- graded mode: the checks reach the function through the sandbox --------------------
 
-def _grade(path):
-    from autograder.notebooks import load_blueprint
-    from autograder.grading import grade_notebook
-    from autograder.sandbox import Limits, hidden_paths
-
-    blueprint = load_blueprint(os.path.join(ROOT, "solutions", A, A + ".ipynb"),
-                               os.path.join(ROOT, "course", A, A + ".ipynb"), A)
-    return grade_notebook(blueprint, path, limits=Limits(), hide=hidden_paths(ROOT, []))
-
-
 @pytest.mark.slow
 def test_the_released_notebook_scores_zero_and_a_python_float_loss_crosses_the_sandbox(tmp_path):
     import nbformat
 
-    report = _grade(os.path.join(ROOT, "course", A, A + ".ipynb"))
+    report = grade(A, os.path.join(ROOT, "course", A, A + ".ipynb"))
     assert report["score"] == 0
     assert all("not implemented" in t["message"] for t in report["tests"]), report["tests"]
 
@@ -140,7 +131,7 @@ def softmax_cross_entropy(scores, targets, mask):
 '''
     path = tmp_path / (A + ".ipynb")
     nbformat.write(nb, str(path))
-    report = _grade(str(path))
+    report = grade(A, str(path))
     by_id = {t["grade_id"]: t for t in report["tests"]}
     for kind in ("shape", "values", "hidden"):
         test = by_id[f"test_softmax_cross_entropy_{kind}"]

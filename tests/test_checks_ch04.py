@@ -11,6 +11,7 @@ from autograder.checks import ch04
 from autograder.registry import exercise
 from autograder.synth import solution_sources
 
+from chapter_tools import grade, solution_function
 from seeded_ch04 import SEEDED
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -18,38 +19,6 @@ A = "ch04_vanishing_exploding"
 SOURCE = os.path.join(ROOT, "solutions", A, A + ".ipynb")
 RELEASE = os.path.join(ROOT, "course", A, A + ".ipynb")
 EXERCISES = ("ch04.backprop_to_each_step", "ch04.spectral_scale", "ch04.clip_grad_norm")
-
-
-def _compile(source: str, name: str):
-    namespace = {}
-    exec(compile(source, f"<{name}>", "exec"), namespace)
-    return namespace[name]
-
-
-def _as_student(ex):
-    """The exercise's reference, called the way a student's function is (one array or a tuple)."""
-    if len(ex.outputs) == 1:
-        return lambda *args: ex.reference(**dict(zip(ex.args, args)))[0]
-    return lambda *args: ex.reference(**dict(zip(ex.args, args)))
-
-
-def _solution(name):
-    """The answer written in the solution notebook, markers removed."""
-    fn = name.split(".")[1]
-    return _compile("import numpy as np\n" + solution_sources(SOURCE)[fn], fn)
-
-
-@pytest.mark.parametrize("name", EXERCISES)
-@pytest.mark.parametrize("seed", [None, "hidden", 1, 2, 3, 4, 5])
-def test_every_catalogued_mistake_is_told_apart_and_named(name, seed):
-    """Each catalogue entry, run as a student's answer, fails and is named as itself (the
-    draws make every mistake differ from the reference and from the other mistakes)."""
-    ex = exercise(name)
-    s = seed_for(f"{name}.values", seed == "hidden") if seed in (None, "hidden") else seed
-    for mistake in ex.mistakes:
-        fn = (lambda f: (lambda *a: f(*a)[0]))(mistake.compute) if len(ex.outputs) == 1 else mistake.compute
-        result = ex.check_values(fn, s)
-        assert not result.passed and result.mistake == mistake.name, (mistake.name, result.message)
 
 
 # -- the references are right --------------------------------------------------------------
@@ -74,7 +43,7 @@ def test_backprop_reference_matches_torch_autograd():
     h = np.stack([s.detach().numpy() for s in states], axis=1)
     got = ch04.BACKPROP.reference(dh_last=upstream.numpy(), h=h, W_hh=W_hh.numpy())[0]
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(_solution("ch04.backprop_to_each_step")(upstream.numpy(), h, W_hh.numpy()),
+    np.testing.assert_allclose(solution_function(A, "backprop_to_each_step")(upstream.numpy(), h, W_hh.numpy()),
                                want, rtol=1e-10, atol=1e-12)
 
 
@@ -127,7 +96,7 @@ def test_backprop_cases_have_states_in_the_curved_range(hidden):
 # -- feedback and the notebook API ------------------------------------------------------
 
 def test_check_in_a_notebook_prints_on_success_and_raises_with_feedback(capsys):
-    check("ch04.clip_grad_norm.values", _solution("ch04.clip_grad_norm"))
+    check("ch04.clip_grad_norm.values", solution_function(A, "clip_grad_norm"))
     assert "\u2713 ch04.clip_grad_norm.values" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="clipped by value instead of by norm"):
         check("ch04.clip_grad_norm.values",
@@ -163,31 +132,18 @@ def test_torch_is_forbidden_in_answers():
 
 # -- graded mode: the checks reach the functions through the sandbox --------------------
 
-def _grade(path):
-    from autograder.grading import grade_notebook
-    from autograder.notebooks import load_blueprint
-    from autograder.sandbox import Limits, hidden_paths
-
-    blueprint = load_blueprint(SOURCE, RELEASE, A)
-    return grade_notebook(blueprint, path, limits=Limits(), hide=hidden_paths(ROOT, []))
-
-
 @pytest.mark.slow
 def test_graded_solution_scores_full_marks_and_mistakes_are_named_through_the_sandbox(tmp_path):
     import nbformat
 
     from autograder.synth import make_submission, write
 
-    report = _grade(SOURCE)
-    assert report["max_score"] == 15
-    assert report["score"] == 15, [(t["grade_id"], t["message"]) for t in report["tests"] if t["score"] == 0]
-
     answers = solution_sources(SOURCE)
     wrong = dict(answers)
     wrong["clip_grad_norm"] = dict(SEEDED["ch04.clip_grad_norm"])["a separate norm for each array"]
     wrong["spectral_scale"] = ("import torch\n" + answers["spectral_scale"])     # forbidden
     path = write(make_submission(RELEASE, wrong), str(tmp_path / "s"), A)
-    report = _grade(path)
+    report = grade(A, path)
     by_id = {t["grade_id"]: t for t in report["tests"]}
     assert by_id["test_clip_grad_norm_shape"]["score"] == 1
     assert by_id["test_clip_grad_norm_values"]["score"] == 0
@@ -197,6 +153,3 @@ def test_graded_solution_scores_full_marks_and_mistakes_are_named_through_the_sa
     assert report["score"] == 5 + 1 + 0 + 0, report["tests"]
     assert nbformat.read(path, as_version=4)  # the submission is left readable
 
-    report = _grade(RELEASE)
-    assert report["score"] == 0
-    assert all("not implemented" in t["message"] for t in report["tests"]), report["tests"]
