@@ -26,6 +26,11 @@ ALWAYS_FORBIDDEN = ("rnn_ref", "autograder")
 #: built-in recurrent layers, forbidden where the student writes the recurrence
 RECURRENT_LAYERS = ("torch.nn.RNN", "torch.nn.RNNCell", "torch.nn.LSTM", "torch.nn.LSTMCell",
                     "torch.nn.GRU", "torch.nn.GRUCell", "tensorflow", "keras")
+#: automatic differentiation and whole deep-learning libraries, forbidden where the student
+#: writes a backward pass (or anything such a library would compute for them)
+AUTODIFF = ("torch", "jax", "tensorflow", "keras")
+#: what a chapter forbids when its exercises are backward passes or numerics of their own
+NO_LIBRARIES = ALWAYS_FORBIDDEN + RECURRENT_LAYERS + AUTODIFF
 
 
 @dataclass(frozen=True)

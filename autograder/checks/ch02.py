@@ -11,17 +11,9 @@ import numpy as np
 
 from rnn_ref import numpy as ref
 
+from ._math import sigmoid, softmax
 from ..exercise import Exercise, Mistake
 from ..registry import register
-
-
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
-
-
-def _softmax(a):
-    e = np.exp(a - a.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 # -- rnn_step_forward ------------------------------------------------------------------
@@ -60,7 +52,7 @@ STEP = Exercise(
         Mistake("W_hh transposed", "Use h_prev @ W_hh (W_hh maps row vectors: (N, H) @ (H, H)), not W_hh.T.",
                 _step_variant(pre=lambda x_t, h_prev, W_xh, W_hh, b_h: x_t @ W_xh + h_prev @ W_hh.T + b_h)),
         Mistake("sigmoid instead of tanh", "The recurrence squashes with np.tanh, not a sigmoid.",
-                _step_variant(act=_sigmoid)),
+                _step_variant(act=sigmoid)),
         Mistake("ReLU instead of tanh", "The recurrence squashes with np.tanh, not a ReLU.",
                 _step_variant(act=lambda a: np.maximum(a, 0))),
         Mistake("no nonlinearity", "Apply np.tanh to the pre-activation.",
@@ -123,7 +115,7 @@ SEQUENCE = Exercise(
                 lambda x, h0, W_xh, W_hh, b_h: _loop(x, h0, W_xh, W_hh.T, b_h, _ref_step)),
         Mistake("sigmoid instead of tanh", "The recurrence squashes with np.tanh.",
                 lambda x, h0, W_xh, W_hh, b_h: _loop(
-                    x, h0, W_xh, W_hh, b_h, lambda a, b, c, d, e: _sigmoid(a @ c + b @ d + e))),
+                    x, h0, W_xh, W_hh, b_h, lambda a, b, c, d, e: sigmoid(a @ c + b @ d + e))),
         Mistake("time reversed", "Read the sequence from t = 0 to T - 1.",
                 lambda x, h0, W_xh, W_hh, b_h: (_loop(x[:, ::-1], h0, W_xh, W_hh, b_h, _ref_step)[0][:, ::-1],)),
     ),
@@ -155,11 +147,11 @@ OUTPUT = Exercise(
     mistakes=(
         Mistake("bias dropped", "Did you forget b_y?", lambda h, W_hy, b_y: (h @ W_hy,)),
         Mistake("softmax applied", "The output layer returns scores (logits); the softmax belongs to the loss.",
-                lambda h, W_hy, b_y: (_softmax(h @ W_hy + b_y),)),
+                lambda h, W_hy, b_y: (softmax(h @ W_hy + b_y),)),
         Mistake("tanh applied", "y_t = h_t W_hy + b_y is affine: no tanh on the output.",
                 lambda h, W_hy, b_y: (np.tanh(h @ W_hy + b_y),)),
         Mistake("sigmoid applied", "y_t = h_t W_hy + b_y is affine: no sigmoid on the output.",
-                lambda h, W_hy, b_y: (_sigmoid(h @ W_hy + b_y),)),
+                lambda h, W_hy, b_y: (sigmoid(h @ W_hy + b_y),)),
         Mistake("W_hy transposed", "Use h @ W_hy with W_hy of shape (H, V).",
                 lambda h, W_hy, b_y: (h @ W_hy.T + b_y,) if W_hy.shape[0] == W_hy.shape[1] else None),
     ),

@@ -21,12 +21,11 @@ import numpy as np
 
 from rnn_ref import numpy as ref
 
-from ..exercise import ALWAYS_FORBIDDEN, RECURRENT_LAYERS, Exercise, Mistake
+from ..exercise import NO_LIBRARIES, Exercise, Mistake
 from ..registry import register
 
 #: the backward pass is written by hand: no automatic differentiation in an answer
-AUTODIFF = ("torch", "jax", "tensorflow")
-FORBIDDEN = ALWAYS_FORBIDDEN + RECURRENT_LAYERS + AUTODIFF
+FORBIDDEN = NO_LIBRARIES
 
 
 def _forward(x_t, h_prev, W_xh, W_hh, b_h):

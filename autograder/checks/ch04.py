@@ -27,11 +27,11 @@ import numpy as np
 
 from rnn_ref import numpy as ref
 
-from ..exercise import ALWAYS_FORBIDDEN, Exercise, Mistake
+from ..exercise import NO_LIBRARIES, Exercise, Mistake
 from ..registry import register
 
 #: the chapter is NumPy only: torch would give clip_grad_norm_ (and autograd) for free
-FORBIDDEN = ALWAYS_FORBIDDEN + ("torch", "tensorflow", "keras", "jax")
+FORBIDDEN = NO_LIBRARIES
 
 
 # -- backprop_to_each_step ----------------------------------------------------------------

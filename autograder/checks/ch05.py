@@ -22,16 +22,12 @@ import numpy as np
 
 from rnn_ref import numpy as ref
 
-from ..exercise import ALWAYS_FORBIDDEN, RECURRENT_LAYERS, Exercise, Mistake
+from ._math import sigmoid
+from ..exercise import NO_LIBRARIES, Exercise, Mistake
 from ..registry import register
 
 #: the LSTM is written by hand, backward included: no built-in layers, no autodiff
-AUTODIFF = ("torch", "jax", "tensorflow")
-FORBIDDEN = ALWAYS_FORBIDDEN + RECURRENT_LAYERS + AUTODIFF
-
-
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
+FORBIDDEN = NO_LIBRARIES
 
 
 # -- drawing -----------------------------------------------------------------------------
@@ -79,7 +75,7 @@ _ORDERS = {
 }
 
 
-def _gates(a, H, order="ifgo", interleaved=False, g_act=np.tanh, s_act=_sigmoid):
+def _gates(a, H, order="ifgo", interleaved=False, g_act=np.tanh, s_act=sigmoid):
     """(i, f, g, o) from the fused pre-activation a (N, 4H)."""
     if interleaved:                                     # columns i f g o i f g o ...
         blocks = [a[:, k::4] for k in range(4)]
@@ -90,7 +86,7 @@ def _gates(a, H, order="ifgo", interleaved=False, g_act=np.tanh, s_act=_sigmoid)
 
 
 def _step(x_t, h_prev, c_prev, W_x, W_h, b, *, order="ifgo", interleaved=False, g_act=np.tanh,
-          s_act=_sigmoid, bias=True, cell=None, hidden=None, swap=False):
+          s_act=sigmoid, bias=True, cell=None, hidden=None, swap=False):
     """One forward step; ``cell(i, f, g, c_prev)`` and ``hidden(o, c_next, c_prev)`` replace
     the two update rules, ``swap`` returns (c, h)."""
     H = h_prev.shape[1]
@@ -133,7 +129,7 @@ STEP_FORWARD = Exercise(
         Mistake("sigmoid on the candidate g",
                 "The candidate g = tanh(a_g) is a value to write, in (-1, 1); only i, f and o are "
                 "sigmoid gates, in (0, 1).",
-                _step_with(g_act=_sigmoid)),
+                _step_with(g_act=sigmoid)),
         Mistake("tanh on the gates",
                 "The gates i, f and o use the sigmoid 1 / (1 + exp(-a)), so that they lie between 0 "
                 "(closed) and 1 (open); only the candidate g uses tanh.",

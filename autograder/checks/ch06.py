@@ -27,15 +27,12 @@ import numpy as np
 
 from rnn_ref import numpy as ref
 
-from ..exercise import ALWAYS_FORBIDDEN, RECURRENT_LAYERS, Exercise, Mistake
+from ._math import sigmoid
+from ..exercise import NO_LIBRARIES, Exercise, Mistake
 from ..registry import register
 
 #: NumPy only: no built-in GRU and no automatic differentiation in an answer
-FORBIDDEN = ALWAYS_FORBIDDEN + RECURRENT_LAYERS + ("torch", "jax", "tensorflow")
-
-
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
+FORBIDDEN = NO_LIBRARIES
 
 
 def _params(rng, D, H):
@@ -63,8 +60,8 @@ def _step(x_t, h_prev, W_x, W_h, b_x, b_h, *, paper_reset=False, swap_z=False, o
     ax = x_t @ W_x + b_x                                         # (N, 3H)
     ah = h_prev @ W_h + b_h                                      # (N, 3H)
     i_r, i_z = (1, 0) if order_zrn else (0, 1)
-    r = _sigmoid(ax[:, i_r * H:(i_r + 1) * H] + ah[:, i_r * H:(i_r + 1) * H])
-    z = _sigmoid(ax[:, i_z * H:(i_z + 1) * H] + ah[:, i_z * H:(i_z + 1) * H])
+    r = sigmoid(ax[:, i_r * H:(i_r + 1) * H] + ah[:, i_r * H:(i_r + 1) * H])
+    z = sigmoid(ax[:, i_z * H:(i_z + 1) * H] + ah[:, i_z * H:(i_z + 1) * H])
     if no_reset:
         r = np.ones_like(r)
     W_hn, b_hn = W_h[:, 2 * H:], b_h[2 * H:]
@@ -75,7 +72,7 @@ def _step(x_t, h_prev, W_x, W_h, b_x, b_h, *, paper_reset=False, swap_z=False, o
     else:
         hn_term = r * ah[:, 2 * H:]
     a_n = ax[:, 2 * H:] + hn_term
-    n = _sigmoid(a_n) if sigmoid_candidate else np.tanh(a_n)
+    n = sigmoid(a_n) if sigmoid_candidate else np.tanh(a_n)
     if no_update:
         return n
     if swap_z:
@@ -226,8 +223,8 @@ def _back(dh_next, x_t, h_prev, W_x, W_h, b_x, b_h, *, reset_factor="full", n_r_
     H = h_prev.shape[1]
     ax = x_t @ W_x + b_x                                         # (N, 3H)
     ah = h_prev @ W_h + b_h                                      # (N, 3H)
-    r = _sigmoid(ax[:, :H] + ah[:, :H])
-    z = _sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])
+    r = sigmoid(ax[:, :H] + ah[:, :H])
+    z = sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])
     hn = ah[:, 2 * H:]                                           # h_prev W_hn + b_hn
     n = np.tanh(ax[:, 2 * H:] + r * hn)
     sp = (lambda s: s * (1 - s)) if sig_prime == "s(1-s)" else (lambda s: s)
