@@ -83,7 +83,7 @@ def test_the_checks_draw_states_consistent_with_a_forward_pass():
                                   lambda l: np.array([l])],
                          ids=["float", "numpy scalar", "0-d array", "array of one entry"])
 def test_a_scalar_loss_of_any_kind_is_accepted(loss):
-    # (1,) is read as a scalar in both modes: the sandbox itself turns a 0-d output into (1,)
+    # a one-entry array is read as the contracted scalar, in the notebook and in graded mode alike
     def fn(scores, targets, mask):
         value, d = ref.softmax_cross_entropy(scores, targets, mask)
         return loss(value), d

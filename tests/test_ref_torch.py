@@ -579,3 +579,14 @@ def test_bench_gpu_compile_degrades_gracefully(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "torch.compile is unavailable here (RuntimeError: no compiler here); running without it" in out
     assert "compiled ms" not in out and "max rel_error" in out
+
+
+def test_both_backends_export_the_whole_api():
+    import rnn_ref.numpy
+    import rnn_ref.torch
+    from rnn_ref._common import API
+
+    for backend in (rnn_ref.numpy, rnn_ref.torch):
+        missing = [name for name in API if not callable(getattr(backend, name, None))]
+        assert not missing, (backend.__name__, missing)
+    assert {"pick_device", "RNN", "LSTM", "GRU"} <= set(rnn_ref.torch.__all__)

@@ -25,3 +25,20 @@ trees), :mod:`.args` (scalar argument checks), :mod:`.kinds` (the recurrent kind
 and dispatch), then one module per extra: :mod:`.multilayer`, :mod:`.tbptt`, :mod:`.clip`,
 :mod:`.init`, :mod:`.optim`, :mod:`.sampling`, :mod:`.seq2seq`.
 """
+
+#: the public functions every backend exports, under these names (``rnn_ref.torch`` adds
+#: its device helper and modules)
+API = (
+    "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
+    "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
+    "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward",
+    "temporal_affine_forward", "temporal_affine_backward",
+    "softmax_cross_entropy", "mse_loss",
+    "embedding_forward", "embedding_backward",
+    "stacked_forward", "stacked_backward", "tbptt_forward_backward",
+    "clip_grad_norm", "clip_grad_value",
+    "uniform_init", "xavier_uniform", "orthogonal", "identity", "init_params", "set_forget_bias",
+    "SGD", "Adam", "sample_logits", "sample_sequence",
+    "seq2seq_init", "seq2seq_loss", "greedy_decode", "beam_search",
+    "numeric_gradient", "rel_error",
+)

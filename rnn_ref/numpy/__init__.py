@@ -5,6 +5,7 @@ Weights multiply from the right: ``x @ W_xh + h @ W_hh + b``. This package never
 imports torch.
 """
 
+from .._common import API
 from .gradcheck import numeric_gradient, rel_error
 from .gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from .clip import clip_grad_norm, clip_grad_value
@@ -19,17 +20,4 @@ from .sampling import sample_logits, sample_sequence
 from .seq2seq import beam_search, greedy_decode, seq2seq_init, seq2seq_loss
 from .tbptt import tbptt_forward_backward
 
-__all__ = [
-    "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
-    "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
-    "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward",
-    "temporal_affine_forward", "temporal_affine_backward",
-    "softmax_cross_entropy", "mse_loss",
-    "embedding_forward", "embedding_backward",
-    "stacked_forward", "stacked_backward", "tbptt_forward_backward",
-    "clip_grad_norm", "clip_grad_value",
-    "uniform_init", "xavier_uniform", "orthogonal", "identity", "init_params", "set_forget_bias",
-    "SGD", "Adam", "sample_logits", "sample_sequence",
-    "seq2seq_init", "seq2seq_loss", "greedy_decode", "beam_search",
-    "numeric_gradient", "rel_error",
-]
+__all__ = list(API)

@@ -32,15 +32,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._fused import block_steps, inputs_with_ones, sigmoid
 from ._validate import Dims, floats, result_dtype
 
 __all__ = ["gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward"]
-
-
-def _sigmoid(a):
-    """Logistic function, 1 / (1 + exp(-a)); exp overflowing to inf gives 0, rightly."""
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-a))
 
 
 def _check_weights(dims, W_x, W_h, b_x, b_h):
@@ -82,8 +77,8 @@ def gru_step_forward(x_t, h_prev, W_x, W_h, b_x, b_h):
     H = dims["H"]
     ax = x_t @ W_x + b_x                                   # (N, 3H)
     ah = h_prev @ W_h + b_h                                # (N, 3H)
-    r = _sigmoid(ax[:, :H] + ah[:, :H])                    # (N, H)
-    z = _sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])          # (N, H)
+    r = sigmoid(ax[:, :H] + ah[:, :H])                    # (N, H)
+    z = sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])          # (N, H)
     n = np.tanh(ax[:, 2 * H:] + r * ah[:, 2 * H:])         # (N, H)
     return (1.0 - z) * n + z * h_prev
 
@@ -108,8 +103,8 @@ def gru_step_backward(dh_next, x_t, h_prev, W_x, W_h, b_x, b_h):
     H = dims["H"]
     ax = x_t @ W_x + b_x                                   # (N, 3H)
     ah = h_prev @ W_h + b_h                                # (N, 3H)
-    r = _sigmoid(ax[:, :H] + ah[:, :H])                    # (N, H)
-    z = _sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])          # (N, H)
+    r = sigmoid(ax[:, :H] + ah[:, :H])                    # (N, H)
+    z = sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])          # (N, H)
     hn = ah[:, 2 * H:]                                     # (N, H) h_prev @ W_hn + b_hn
     n = np.tanh(ax[:, 2 * H:] + r * hn)                    # (N, H)
     da_n = dh_next * (1.0 - z) * (1.0 - n * n)             # (N, H) at n's tanh input
@@ -134,16 +129,6 @@ def _check_sequence_args(x, h0, W_x, W_h, b_x, b_h):
     return x, h0, W_x, W_h, b_x, b_h, dims
 
 
-def _inputs_with_ones(x, dtype):
-    """x (N, T, D) -> a new time-major (T*N, D+1) array whose last column is ones, so that
-    [x_t, 1] @ [W_x; b] adds the bias inside the GEMM and its transpose-product gives db."""
-    N, T, D = x.shape
-    xs1 = np.empty((T, N, D + 1), dtype=dtype)             # (T, N, D+1)
-    xs1[:, :, :D] = x.transpose(1, 0, 2)
-    xs1[:, :, D] = 1.0
-    return xs1.reshape(T * N, D + 1)                       # (T*N, D+1)
-
-
 def _sigmoid_(s, one):
     """In place: s holds -a on entry and sigmoid(a) = 1 / (1 + exp(-a)) on return."""
     np.exp(s, out=s)
@@ -165,12 +150,6 @@ def _forward_weights(W_x, W_h, b_x, b_h, H, dtype):
     return Wxb, Wh_s, b_hn
 
 
-def _block(N, H, T):
-    """Steps per block of backward factors: at most 64K numbers per plane, so that a
-    block's activations and factors stay in cache."""
-    return max(1, min(T, 65536 // max(1, N * H)))
-
-
 def gru_forward(x, h0, W_x, W_h, b_x, b_h, *, cache=None):
     """Run the GRU over a whole sequence.
 
@@ -189,11 +168,11 @@ def gru_forward(x, h0, W_x, W_h, b_x, b_h, *, cache=None):
     x, h0, W_x, W_h, b_x, b_h, dims = _check_sequence_args(x, h0, W_x, W_h, b_x, b_h)
     if cache is not None and not isinstance(cache, dict):
         raise ValueError(f"cache: expected a dict or None, got {type(cache).__name__}")
-    N, T, D, H = dims["N"], dims["T"], dims["D"], dims["H"]
+    N, T, H = dims["N"], dims["T"], dims["H"]
     dtype = result_dtype(x, h0, W_x, W_h, b_x, b_h)
     one = np.ones((), dtype=dtype)                         # 0-d: no scalar conversion per call
     Wxb, Wh_s, b_hn = _forward_weights(W_x, W_h, b_x, b_h, H, dtype)
-    xs1 = _inputs_with_ones(x, dtype)                      # (T*N, D+1)
+    xs1 = inputs_with_ones(x, dtype)                      # (T*N, D+1)
     # X: the input projections (+ biases) of every step, turned into [n | r | z] in place.
     X = np.matmul(xs1, Wxb).reshape(T, N, 3 * H)           # (T, N, 3H)
     Hb = np.empty((T + 1, N, H), dtype=dtype)              # (T+1, N, H) Hb[t] = h_{t-1}, Hb[0] = h0
@@ -203,7 +182,7 @@ def gru_forward(x, h0, W_x, W_h, b_x, b_h, *, cache=None):
     mm = np.empty((N, 3 * H), dtype=dtype)                 # (N, 3H) scratch: h_{t-1} @ W_h
     mm_rz, mm_n = mm[:, :2 * H], mm[:, 2 * H:]             # (N, 2H), (N, H)
     tmp = np.empty((N, H), dtype=dtype)                    # (N, H) scratch
-    k = _block(N, H, T)
+    k = block_steps(N, H, T)
     Q = None if cache is None else np.empty((T, N, 5 * H), dtype=dtype)  # (T, N, 5H) factors
     with np.errstate(over="ignore"):                       # exp(-a) = inf gives sigmoid 0, rightly
         for t in range(T):
@@ -283,7 +262,7 @@ def gru_backward(dh, x, h0, h, W_x, W_h, b_x, b_h, *, cache=None):
         k = max(T, 1)
     else:
         Wxb, Wh_s, b_hn = _forward_weights(W_x, W_h, b_x, b_h, H, dtype)
-        xs1 = _inputs_with_ones(x, dtype)                  # (T*N, D+1)
+        xs1 = inputs_with_ones(x, dtype)                  # (T*N, D+1)
         Hb = np.empty((T + 1, N, H), dtype=dtype)          # (T+1, N, H) Hb[t] = h_{t-1}
         Hb[0] = 0.0 if h0 is None else h0
         Hb[1:] = h.transpose(1, 0, 2)
@@ -299,7 +278,7 @@ def gru_backward(dh, x, h0, h, W_x, W_h, b_x, b_h, *, cache=None):
         Nn = X[:, :, :H]                                   # (T, N, H)
         Nn += HN * X[:, :, H:2 * H]
         np.tanh(Nn, out=Nn)                                # n
-        k = _block(N, H, T)
+        k = block_steps(N, H, T)
         Q = np.empty((k, N, 5 * H), dtype=dtype)           # (k, N, 5H) factors of one block
 
     E = np.empty((T, N, 5 * H), dtype=dtype)               # (T, N, 5H) dh_t * Q[t]

@@ -34,15 +34,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._fused import block_steps, inputs_with_ones, sigmoid
 from ._validate import Dims, floats, result_dtype
 
 __all__ = ["lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"]
-
-
-def _sigmoid(a):
-    """Logistic function, 1 / (1 + exp(-a)); exp overflowing to inf gives 0, rightly."""
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-a))
 
 
 def _check_weights(dims, W_x, W_h, b):
@@ -83,7 +78,7 @@ def lstm_step_forward(x_t, h_prev, c_prev, W_x, W_h, b):
     dims.check("c_prev", c_prev.shape, ("N", "H"))
     H = dims["H"]
     a = x_t @ W_x + h_prev @ W_h + b                       # (N, 4H)
-    i, f, o = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 3 * H:])  # (N, H) each
+    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), sigmoid(a[:, 3 * H:])  # (N, H) each
     g = np.tanh(a[:, 2 * H:3 * H])                         # (N, H)
     c_next = f * c_prev + i * g                            # (N, H)
     h_next = o * np.tanh(c_next)                           # (N, H)
@@ -115,7 +110,7 @@ def lstm_step_backward(dh_next, dc_next, x_t, h_prev, c_prev, W_x, W_h, b):
         dims.check("dc_next", dc_next.shape, ("N", "H"))
     H = dims["H"]
     a = x_t @ W_x + h_prev @ W_h + b                       # (N, 4H)
-    i, f, o = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H]), _sigmoid(a[:, 3 * H:])  # (N, H) each
+    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), sigmoid(a[:, 3 * H:])  # (N, H) each
     g = np.tanh(a[:, 2 * H:3 * H])                         # (N, H)
     c_next = f * c_prev + i * g                            # (N, H)
     tc = np.tanh(c_next)                                   # (N, H)
@@ -157,16 +152,6 @@ def _internal(W, H, dtype, scale=True):
     return W
 
 
-def _inputs_with_ones(x, dtype):
-    """x (N, T, D) -> a new time-major (T*N, D+1) array whose last column is ones, so that
-    [x_t, 1] @ [W_x; b] adds the bias inside the GEMM and its transpose-product gives db."""
-    N, T, D = x.shape
-    xs1 = np.empty((T, N, D + 1), dtype=dtype)             # (T, N, D+1)
-    xs1[:, :, :D] = x.transpose(1, 0, 2)
-    xs1[:, :, D] = 1.0
-    return xs1.reshape(T * N, D + 1)                       # (T*N, D+1)
-
-
 def _activate_(a, H, one, two):
     """In place, on scaled pre-activations a (..., 4H) = [-a_o | -a_i | -a_f | -2 a_g]:
     the gate activations [o | i | f | g] through one exp."""
@@ -201,12 +186,6 @@ def _backward_factors(A, TC, C_prev, P, one):
     P[..., 5 * H:] = F                                     # f
 
 
-def _block(N, H, T):
-    """Steps per block of backward factors: at most 64K numbers per plane, so that a
-    block's activations and factors stay in cache."""
-    return max(1, min(T, 65536 // max(1, N * H)))
-
-
 def lstm_forward(x, h0, c0, W_x, W_h, b, *, cache=None):
     """Run the LSTM over a whole sequence.
 
@@ -227,10 +206,10 @@ def lstm_forward(x, h0, c0, W_x, W_h, b, *, cache=None):
     x, h0, c0, W_x, W_h, b, dims = _check_sequence_args(x, h0, c0, W_x, W_h, b)
     if cache is not None and not isinstance(cache, dict):
         raise ValueError(f"cache: expected a dict or None, got {type(cache).__name__}")
-    N, T, D, H = dims["N"], dims["T"], dims["D"], dims["H"]
+    N, T, H = dims["N"], dims["T"], dims["H"]
     dtype = result_dtype(x, h0, c0, W_x, W_h, b)
     one, two = np.ones((), dtype=dtype), np.full((), 2, dtype=dtype)  # 0-d: no conversion per call
-    xs1 = _inputs_with_ones(x, dtype)                      # (T*N, D+1)
+    xs1 = inputs_with_ones(x, dtype)                      # (T*N, D+1)
     Wxb = _internal(np.concatenate([W_x, b[None]]), H, dtype)  # (D+1, 4H) [W_x; b], [o|i|f|g] scaled
     Wh_s = _internal(W_h, H, dtype)                        # (H, 4H)
     # A: the input projections (+ b) of every step, turned into the gate activations in place.
@@ -242,7 +221,7 @@ def lstm_forward(x, h0, c0, W_x, W_h, b, *, cache=None):
     O, I, F, G = (A[:, :, k * H:(k + 1) * H] for k in range(4))  # (T, N, H) each
     mm = np.empty((N, 4 * H), dtype=dtype)                 # (N, 4H) scratch: h_{t-1} @ W_h
     ig = np.empty((N, H), dtype=dtype)                     # (N, H) scratch: i * g
-    k = _block(N, H, T)
+    k = block_steps(N, H, T)
     TC = np.empty((k, N, H), dtype=dtype)                  # (k, N, H) tanh(c_t) of the current block
     P = None if cache is None else np.empty((T, N, 6 * H), dtype=dtype)  # (T, N, 6H) factors
     with np.errstate(over="ignore"):                       # exp(-a) = inf gives sigmoid 0, rightly
@@ -304,7 +283,7 @@ def lstm_backward(dh, dc_last, x, h0, c0, h, c, W_x, W_h, b, *, cache=None):
         xs1, P, Hb = cache["xs1"], cache["P"], cache["Hb"]  # P (T, N, 6H): all steps' factors
         k = max(T, 1)
     else:
-        xs1 = _inputs_with_ones(x, dtype)                  # (T*N, D+1)
+        xs1 = inputs_with_ones(x, dtype)                  # (T*N, D+1)
         Hb = np.empty((T + 1, N, H), dtype=dtype)          # (T+1, N, H) Hb[t] = h_{t-1}
         Cb = np.empty((T + 1, N, H), dtype=dtype)          # (T+1, N, H) Cb[t] = c_{t-1}
         Hb[0] = 0.0 if h0 is None else h0
@@ -317,7 +296,7 @@ def lstm_backward(dh, dc_last, x, h0, c0, h, c, W_x, W_h, b, *, cache=None):
         A += np.matmul(Hb[:-1].reshape(T * N, H), _internal(W_h, H, dtype)).reshape(T, N, 4 * H)
         with np.errstate(over="ignore"):
             _activate_(A, H, one, two)                     # o, i, f, g
-        k = _block(N, H, T)
+        k = block_steps(N, H, T)
         P = np.empty((k, N, 6 * H), dtype=dtype)           # (k, N, 6H) factors of one block
         TC = np.empty((k, N, H), dtype=dtype)              # (k, N, H) tanh(c_t) of one block
 
