@@ -12,13 +12,14 @@ outside the student's kernel. Importing this package imports neither nbgrader no
 """
 
 from .registry import run_check, seed_for
-from .result import CheckResult
+from .result import CheckFailed, CheckResult
 
-__all__ = ["check", "run_check", "seed_for", "CheckResult"]
+__all__ = ["check", "run_check", "seed_for", "CheckResult", "CheckFailed"]
 
 
 def check(name: str, fn, *, hidden: bool = False, points: float = 1.0) -> None:
-    """Run the named check on ``fn``; print success or raise AssertionError with feedback.
+    """Run the named check on ``fn``; print success or raise :class:`CheckFailed` (an
+    ``AssertionError``) whose message, shown first and without a traceback, is the feedback.
 
     Args:
         name: ``"<chapter>.<exercise>.<kind>"``, e.g. ``"ch02.rnn_forward.shape"``.
@@ -28,5 +29,5 @@ def check(name: str, fn, *, hidden: bool = False, points: float = 1.0) -> None:
     """
     result = run_check(name, fn, seed_for(name, hidden), points)
     if not result.passed:
-        raise AssertionError(f"{name}: {result.message}")
+        raise CheckFailed(f"{name}: {result.message}") from None
     print(f"\u2713 {name}: {result.message}")

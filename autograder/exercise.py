@@ -7,16 +7,34 @@ positionally on copies, and compares the returned arrays with the reference in t
 caller's process. ``student_fn`` may be the student's function itself (self-study, in the
 notebook) or a proxy that runs it in a sandboxed process and ships plain arrays back
 (graded mode); the check cannot tell and does not need to.
+
+When the answer is wrong the message says how, in this order: a function the exercise
+``depends_on`` that fails its own check is blamed first ("rnn_step_forward fails its
+own check; fix it first"); then the first catalogued :class:`Mistake` the outputs
+match; then :func:`autograder.diagnosis.diagnose` names the difference itself (an input
+left out, transposed or swapped, a time shift, a reversed loop, a constant factor, a
+bias, a permuted axis or gate block, another nonlinearity); and
+:func:`autograder.diagnosis.locate` always adds where it differs (``Where:`` the output,
+the time step, the gate block, the rows). An exception raised by the answer becomes
+guidance naming the learner's line (:mod:`autograder.guidance`).
+
+Dependencies: ``Exercise.depends_on`` lists the names of the learner's functions that
+this one calls (``("rnn_step_forward",)``), each the ``function`` of another exercise of
+the same chapter. The checks accept ``lookup``, a callable ``name -> function or None``:
+the grader passes one that makes a proxy for the learner's function of that name in the
+sandbox. Without ``lookup`` the check looks the name up in ``student_fn.__globals__``
+(a notebook function sees the notebook's globals). A dependency that cannot be found is
+skipped silently.
 """
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from . import diagnosis, guidance
 from .compare import ATOL, RTOL, close, first_difference, fmt_shape, to_plain_array
 from .result import CheckResult
 
@@ -31,6 +49,12 @@ RECURRENT_LAYERS = ("torch.nn.RNN", "torch.nn.RNNCell", "torch.nn.LSTM", "torch.
 AUTODIFF = ("torch", "jax", "tensorflow", "keras")
 #: what a chapter forbids when its exercises are backward passes or numerics of their own
 NO_LIBRARIES = ALWAYS_FORBIDDEN + RECURRENT_LAYERS + AUTODIFF
+
+
+#: the mistake name of an answer that writes into its arguments
+INPLACE = "argument modified in place"
+_NOT_IMPLEMENTED = "is not implemented yet (it raised NotImplementedError)."
+_INPLACE_TAIL = "compute a new array instead (an in-place update corrupts the caller's data)."
 
 
 @dataclass(frozen=True)
@@ -68,6 +92,14 @@ class Exercise:
             none and this mistake's own computation is non-finite on the same inputs (an
             unshifted softmax on large scores: two NaNs cannot be compared entry by entry,
             but they share the cause).
+        depends_on: names of the learner's functions this one calls (each the ``function``
+            of another exercise of the chapter); checked first when this one fails.
+        gates: the names of the column blocks of a fused ``4H``/``3H`` axis, in order
+            (``("i", "f", "g", "o")``), used to say which gate differs.
+        formula: the textbook form of the answer as a plain Python function with the
+            learner's signature (tested equal to ``reference``). It is never the oracle:
+            :func:`autograder.diagnosis.one_edit` mutates it (:mod:`autograder.mutants`) to
+            name a wrong answer that is one edit away from it.
     """
 
     name: str
@@ -83,6 +115,9 @@ class Exercise:
     rtol: float = RTOL
     atol: float = ATOL
     notes: dict = field(default_factory=dict)
+    depends_on: Sequence[str] = ()
+    gates: Sequence[str] = ()
+    formula: Callable | None = None
 
     # -- drawing and calling -------------------------------------------------------
 
@@ -100,9 +135,9 @@ class Exercise:
         try:
             raw = student_fn(*[args[a] for a in self.args])
         except NotImplementedError:
-            return None, f"{self.function} is not implemented yet (it raised NotImplementedError)."
+            return None, f"{self.function} {_NOT_IMPLEMENTED}"
         except Exception as exc:  # the student's bug, reported, never propagated
-            return None, f"{self.function} raised {_describe(exc)}"
+            return None, guidance.explain(exc, self.function, inputs)
         names = list(self.outputs)
         if len(names) == 1:
             if isinstance(raw, tuple):
@@ -125,56 +160,107 @@ class Exercise:
         mutated = [a for a in self.args if isinstance(inputs[a], np.ndarray)
                    and not np.array_equal(args[a], inputs[a], equal_nan=True)]
         if mutated:
-            return None, (f"{self.function} modified its argument {mutated[0]} in place; "
-                          "compute a new array instead (an in-place update corrupts the caller's data).")
+            return None, (f"{self.function} modified its argument {mutated[0]} in place; " + _INPLACE_TAIL)
         return outs, None
 
     # -- the two kinds of check ----------------------------------------------------
 
-    def check_shape(self, student_fn, seed: int, points: float = 1.0) -> CheckResult:
+    def check_shape(self, student_fn, seed: int, points: float = 1.0, lookup=None) -> CheckResult:
         """Pass when every output has the contracted shape and only finite values."""
         name = f"{self.name}.shape"
         for sizes, inputs in zip(self.cases, self.draw_cases(seed)):
             outs, error = self.call_student(student_fn, inputs)
             if error:
-                return _fail(name, points, error)
+                return _fail(name, points, error, INPLACE if error.endswith(_INPLACE_TAIL) else "")
             for out, (oname, contract) in zip(outs, self.outputs.items()):
                 want = tuple(sizes[c] if isinstance(c, str) else c for c in contract)
                 if out.shape != want:
                     return self._named_failure(name, points, (
                         f"{oname} has shape {fmt_shape(out.shape)}; expected {fmt_shape(contract)} = "
-                        f"{fmt_shape(want)} for inputs {_shapes(inputs)}."), inputs, outs)
+                        f"{fmt_shape(want)} for inputs {_shapes(inputs)}."), inputs, outs, sizes=sizes,
+                        student_fn=student_fn, seed=seed, lookup=lookup)
                 if not np.isfinite(out).all():
                     return self._named_failure(
-                        name, points, f"{oname} contains NaN or inf for inputs {_shapes(inputs)}.", inputs, outs)
+                        name, points, f"{oname} contains NaN or inf for inputs {_shapes(inputs)}.", inputs, outs,
+                        sizes=sizes, student_fn=student_fn, seed=seed, lookup=lookup)
         return _pass(name, points, f"shapes right on {len(self.cases)} cases")
 
-    def check_values(self, student_fn, seed: int, points: float = 1.0) -> CheckResult:
+    def check_values(self, student_fn, seed: int, points: float = 1.0, lookup=None) -> CheckResult:
         """Pass when every output matches the reference; otherwise name the likely mistake."""
         name = f"{self.name}.values"
-        for inputs in self.draw_cases(seed):
+        for sizes, inputs in zip(self.cases, self.draw_cases(seed)):
             outs, error = self.call_student(student_fn, inputs)
             if error:
-                return _fail(name, points, error)
+                blamed = None if error.endswith(_NOT_IMPLEMENTED) or error.endswith(_INPLACE_TAIL) else \
+                    self._dependency_failure(name, points, student_fn, seed, lookup)
+                return blamed or _fail(name, points, error, INPLACE if error.endswith(_INPLACE_TAIL) else "")
             want = self.expected(inputs)
             for k, (oname, got) in enumerate(zip(self.outputs, outs)):
+                common = dict(sizes=sizes, student_fn=student_fn, seed=seed, lookup=lookup)
                 if got.shape != want[k].shape:
                     return self._named_failure(name, points, (
                         f"{oname} has shape {fmt_shape(got.shape)}; expected {fmt_shape(want[k].shape)} "
-                        f"for inputs {_shapes(inputs)}. Fix the shape first."), inputs, outs)
+                        f"for inputs {_shapes(inputs)}. Fix the shape first."), inputs, outs, **common)
                 if not close(got, want[k], self.rtol, self.atol):
                     return self._named_failure(name, points, (
                         f"{oname} differs from the reference: {first_difference(got, want[k], self.rtol, self.atol)}."),
-                        inputs, outs, suffix=f" (inputs {_shapes(inputs)})")
+                        inputs, outs, suffix=f" (inputs {_shapes(inputs)})", **common)
         return _pass(name, points, f"matches the reference on {len(self.cases)} cases")
 
-    def _named_failure(self, name, points, message, inputs, outs, suffix="") -> CheckResult:
-        """A failed result whose message names the catalogued mistake the outputs match."""
-        mistake = self.diagnose(inputs, outs)
+    def _named_failure(self, name, points, message, inputs, outs, suffix="", sizes=None,
+                       student_fn=None, seed=0, lookup=None) -> CheckResult:
+        """A failed result whose message names the mistake: a failing dependency, else a
+        catalogued mistake, else the diagnosers' description; plus where it differs."""
+        blamed = self._dependency_failure(name, points, student_fn, seed, lookup)
+        if blamed:
+            return blamed
+        try:
+            mistake = diagnosis.unwritten(self, student_fn, inputs, outs)
+        except Exception:
+            mistake = None
+        mistake = mistake or self.diagnose(inputs, outs)
+        for diagnoser in (diagnosis.one_edit, diagnosis.diagnose):
+            if mistake is None:
+                try:
+                    mistake = diagnoser(self, inputs, outs, sizes)
+                except Exception:  # a diagnoser never turns a verdict into a crash
+                    mistake = None
         if mistake:
             message = (f"{message.rstrip('.')}. Your output matches the reference with this mistake: "
                        f"{mistake.name}. {mistake.hint}")
+        try:
+            where = diagnosis.locate(self, inputs, outs)
+        except Exception:
+            where = ""
+        if where:
+            message = f"{message.rstrip()} {where}"
         return _fail(name, points, message + suffix, mistake.name if mistake else "")
+
+    def _dependency_failure(self, name, points, student_fn, seed, lookup) -> CheckResult | None:
+        """A failed result blaming the first function of :attr:`depends_on` that fails its own
+        values check (found through ``lookup`` or ``student_fn.__globals__``), or None."""
+        if not self.depends_on or student_fn is None:
+            return None
+        from .registry import exercise_for_function
+
+        for dep_name in self.depends_on:
+            dep = exercise_for_function(self.name.split(".")[0], dep_name)
+            if lookup is not None:
+                try:
+                    fn = lookup(dep_name)
+                except Exception:
+                    fn = None
+            else:
+                fn = getattr(student_fn, "__globals__", {}).get(dep_name)
+            if dep is None or not callable(fn):
+                continue
+            result = dep.check_values(fn, seed, points, lookup=lookup)
+            if not result.passed:
+                return _fail(name, points, (
+                    f"{self.function} calls {dep_name}, and {dep_name} fails its own check; fix it first. "
+                    f"{dep_name}: {result.message}"), f"{dep_name} is wrong" if not result.mistake
+                    else f"{dep_name}: {result.mistake}")
+        return None
 
     def diagnose(self, inputs: dict, outs: tuple):
         """The first catalogued mistake whose outputs match ``outs`` (shapes included), or
@@ -197,7 +283,17 @@ class Exercise:
                 wrong = self.overflow.compute(**_copy(inputs))
         except Exception:
             return None
-        if wrong is not None and not all(np.isfinite(np.asarray(w, dtype=np.float64)).all() for w in wrong):
+        if wrong is None:
+            return None
+        wrong = tuple(np.asarray(w, dtype=np.float64) for w in wrong)
+        # the same outputs non-finite, and the entries finite in both equal: the same cause
+        # (exp overflowing may give inf in one spelling and NaN in another), not any NaN
+        def same_cause(o, w):
+            both = np.isfinite(o) & np.isfinite(w)
+            return (o.shape == w.shape and np.isfinite(o).all() == np.isfinite(w).all()
+                    and close(o[both], w[both], self.rtol, self.atol))
+        if len(wrong) == len(outs) and all(same_cause(o, w) for o, w in zip(outs, wrong)) \
+                and not all(np.isfinite(w).all() for w in wrong):
             return self.overflow
         return None
 
@@ -208,17 +304,6 @@ def _copy(inputs: dict) -> dict:
 
 def _shapes(inputs: dict) -> str:
     return ", ".join(f"{k}{fmt_shape(v.shape)}" for k, v in inputs.items() if isinstance(v, np.ndarray))
-
-
-def _describe(exc: BaseException) -> str:
-    if getattr(exc, "remote", False):  # already "Type: message" from the sandbox
-        return str(exc)
-    tb = traceback.extract_tb(exc.__traceback__)
-    where = f" (line {tb[-1].lineno})" if tb else ""
-    text = str(exc)
-    if len(text) > 300:
-        text = text[:300] + "..."
-    return f"{type(exc).__name__}: {text}{where}"
 
 
 def _fail(name, points, message, mistake="") -> CheckResult:

@@ -47,12 +47,15 @@ class Blueprint:
 
 @dataclass
 class ProgramCell:
-    label: str               # grade_id or "extra cell after <id>"
+    label: str               # grade_id, "setup", or "extra cell after <id>" / "extra cell at the top"
     source: str
     answer: str | None       # grade_id of the answer cell, None for setup/extra cells
     defines: tuple = ()      # function names defined at top level
     owns: tuple = ()         # functions this cell answers for: its own defs, and for an
                              # answer cell also those of the released stub it replaces
+    student: bool = False    # the learner wrote it (an answer or an extra cell)
+    after: str | None = None  # extra cells: the release cell's grade_id it follows ("" = top)
+    run: bool = True         # False: a cell tagged "demo" (kept in the notebook, not graded)
 
 
 @dataclass
@@ -105,18 +108,27 @@ def load_blueprint(source_path: str, release_path: str, assignment: str) -> Blue
     return Blueprint(assignment, stem, release, tests, answers)
 
 
-def read_submission(path: str):
+DEMO_TAG = "demo"
+
+
+def is_demo(cell) -> bool:
+    """Cells tagged ``demo`` train, load data or draw: the grader does not run them."""
+    meta = cell.get("metadata", {}) if isinstance(cell, dict) else {}
+    tags = meta.get("tags", []) if isinstance(meta, dict) else []
+    return isinstance(tags, list) and DEMO_TAG in tags
+
+
+def parse_submission(raw: bytes):
     """(notebook dict, None) or (None, why it is invalid). Never raises for bad content."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
         data = json.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         return None, f"the notebook is not valid JSON ({type(exc).__name__}: {str(exc)[:120]})"
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         return None, "the file is JSON but not a notebook (no list of cells)"
     cells = [c for c in data["cells"] if isinstance(c, dict)]
-    return {"cells": cells, "metadata": data.get("metadata", {})}, None
+    meta = data.get("metadata", {})
+    return {"cells": cells, "metadata": meta if isinstance(meta, dict) else {}}, None
 
 
 def _defined_functions(source: str) -> tuple:
@@ -128,12 +140,20 @@ def _defined_functions(source: str) -> tuple:
 
 
 def build_program(blueprint: Blueprint, submission: dict) -> Program:
-    """The cells to run: trusted setup cells, the student's answers and extra cells."""
+    """The cells to run: trusted setup cells, the student's answers and extra cells.
+
+    Release cells tagged ``demo`` are left out (they train, load data or draw); extra
+    cells the student tagged ``demo`` are kept for the autograded notebook but not run.
+    An answer cell whose ``grade_id`` was changed is recognised by the functions it
+    defines: it is graded in place of the released stub, with a note."""
     notes = []
     answers: dict[str, str] = {}
-    extras_after: dict[str, list] = {}   # grade_id (or "") -> extra student cells after it
+    extras_after: dict[str, list] = {}   # grade_id ("" = top) -> [(source, runs)]
     last_known = ""
     known_ids = {_meta(c).get("grade_id") for c in blueprint.release.cells} - {None}
+    # the release's own code cells without an id (narrative code) come back unchanged in
+    # every submission: they are the release's, run once at their place, not extra cells
+    plain = {_source(c) for c in blueprint.release.cells if c.cell_type == "code" and not _meta(c).get("grade_id")}
     for cell in submission["cells"]:
         meta = _meta(cell)
         gid = meta.get("grade_id")
@@ -141,10 +161,12 @@ def build_program(blueprint: Blueprint, submission: dict) -> Program:
             if gid in known_ids:
                 last_known = gid
             continue
+        if gid is None and _source(cell) in plain:
+            continue
         if gid in blueprint.answers and gid in answers:
             # a copy of an answer cell runs after the first, as it would in the kernel
             notes.append(f"answer cell {gid!r} appears more than once; the copies run in notebook order")
-            extras_after.setdefault(last_known, []).append(_source(cell))
+            extras_after.setdefault(last_known, []).append((_source(cell), True))
         elif gid in blueprint.answers:
             answers[gid] = _source(cell)
             last_known = gid
@@ -153,45 +175,56 @@ def build_program(blueprint: Blueprint, submission: dict) -> Program:
         elif meta.get("grade") or meta.get("locked"):
             notes.append(f"an unknown locked/test cell {gid!r} was ignored")
         else:
-            extras_after.setdefault(last_known, []).append(_source(cell))
-    cells = []
-    for src in extras_after.get("", []):
+            extras_after.setdefault(last_known, []).append((_source(cell), not is_demo(cell)))
+
+    def extra(src, runs, after):
         fns = _defined_functions(src)
-        cells.append(ProgramCell("extra cell at the top", src, None, fns, fns))
+        label = "extra cell at the top" if after == "" else f"extra cell after {after}"
+        return ProgramCell(label, src, None, fns, fns, student=True, after=after, run=runs)
+
+    extra_defs = {fn for cells in extras_after.values() for src, runs in cells if runs
+                  for fn in _defined_functions(src)}
+    cells = [extra(src, runs, "") for src, runs in extras_after.get("", [])]
     missing = []
     for cell in blueprint.release.cells:
         meta = _meta(cell)
         gid = meta.get("grade_id")
         if cell.cell_type == "code":
             if gid in blueprint.answers:
-                if gid not in answers:
+                stub_defs = _defined_functions(_source(cell))
+                if gid in answers:
+                    src = answers[gid]
+                    mine = _defined_functions(src)
+                    owns = tuple(dict.fromkeys(mine + stub_defs))
+                    cells.append(ProgramCell(gid, src, gid, mine, owns, student=True))
+                elif stub_defs and set(stub_defs) <= extra_defs:
+                    missing.append(gid)
+                    notes.append(f"answer cell {gid!r} was not found by its id; the cell of yours that defines "
+                                 f"{', '.join(stub_defs)} was graded in its place")
+                else:
                     missing.append(gid)
                     notes.append(f"answer cell {gid!r} is missing; the released stub was used")
-                src = answers.get(gid, _source(cell))
-                mine = _defined_functions(src)
-                owns = tuple(dict.fromkeys(mine + _defined_functions(_source(cell))))
-                cells.append(ProgramCell(gid, src, gid, mine, owns))
-            elif not meta.get("grade"):
+                    cells.append(ProgramCell(gid, _source(cell), gid, stub_defs, stub_defs))
+            elif not meta.get("grade") and not is_demo(cell):
                 src = _source(cell)   # read-only setup / narrative code, trusted
                 fns = _defined_functions(src)
                 cells.append(ProgramCell(gid or "setup", src, None, fns, fns))
-        for src in extras_after.get(gid, []) if gid else []:
-            fns = _defined_functions(src)
-            cells.append(ProgramCell(f"extra cell after {gid}", src, None, fns, fns))
+        for src, runs in extras_after.get(gid, []) if gid else []:
+            cells.append(extra(src, runs, gid))
     return Program(cells, notes, missing)
 
 
 def autograded_notebook(blueprint: Blueprint, program: Program, outputs: dict) -> dict:
-    """The release notebook with the student's answers in place and each test cell's
-    output replaced by the grader's verdict (``outputs[grade_id] = (passed, text)``).
-    Hidden test code is not in it (the release has none)."""
+    """The release notebook with the student's answers and added cells in place and each
+    test cell's output replaced by the grader's verdict (``outputs[grade_id] = (passed,
+    text)``). Hidden test code is not in it (the release has none)."""
     nb = copy.deepcopy(blueprint.release)
-    by_answer = {c.answer: c.source for c in program.cells if c.answer}
-    extras = {}
+    by_answer = {c.answer: c.source for c in program.cells if c.answer and c.student}
+    extras: dict[str, list] = {}
     for c in program.cells:
-        if c.label.startswith("extra cell after "):
-            extras.setdefault(c.label[len("extra cell after "):], []).append(c.source)
-    cells = []
+        if c.after is not None:
+            extras.setdefault(c.after, []).append(c.source)
+    cells = [nbformat.v4.new_code_cell(src) for src in extras.get("", [])]
     for cell in nb.cells:
         meta = _meta(cell)
         gid = meta.get("grade_id")
@@ -202,7 +235,7 @@ def autograded_notebook(blueprint: Blueprint, program: Program, outputs: dict) -
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text + "\n")] if passed else [
                 nbformat.v4.new_output("error", ename="AssertionError", evalue=text, traceback=[text])]
         cells.append(cell)
-        for src in extras.get(gid, []):
+        for src in extras.get(gid, []) if gid else []:
             cells.append(nbformat.v4.new_code_cell(src))
     nb.cells = cells
     return nb

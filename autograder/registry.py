@@ -51,6 +51,14 @@ def exercise(prefix: str) -> Exercise:
     return _EXERCISES[prefix]
 
 
+def exercise_for_function(chapter: str, function: str) -> Exercise | None:
+    """The exercise of ``chapter`` whose learner's function is called ``function``, or None."""
+    for ex in all_exercises(chapter):
+        if ex.function == function:
+            return ex
+    return None
+
+
 def all_exercises(chapter: str) -> list[Exercise]:
     importlib.import_module(f"autograder.checks.{chapter}")
     return [ex for name, ex in sorted(_EXERCISES.items()) if name.startswith(chapter + ".")]
@@ -64,12 +72,16 @@ def seed_for(check_name: str, hidden: bool = False) -> int:
     return zlib.crc32(text.encode())
 
 
-def run_check(check_name: str, student_fn, seed: int, points: float = 1.0) -> CheckResult:
-    """Run the named check on ``student_fn`` with inputs drawn from ``seed``."""
+def run_check(check_name: str, student_fn, seed: int, points: float = 1.0, lookup=None) -> CheckResult:
+    """Run the named check on ``student_fn`` with inputs drawn from ``seed``.
+
+    ``lookup(name)`` (optional) returns another of the learner's functions by name, or
+    None: an exercise that ``depends_on`` a function checks it first, so that a wrong step
+    is blamed on the step and not on the loop that calls it (see :class:`Exercise`)."""
     prefix, kind = split_name(check_name)
     ex = exercise(prefix)
     if not callable(student_fn):
         return CheckResult(check_name, False, 0.0, float(points), "failed",
                            f"expected the function {ex.function}, got {type(student_fn).__name__}")
     method = ex.check_shape if kind == "shape" else ex.check_values
-    return method(student_fn, seed, points)
+    return method(student_fn, seed, points, lookup=lookup)

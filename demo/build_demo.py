@@ -10,9 +10,11 @@ committed files are what this script writes, so they never go stale.
 import os
 import sys
 
-from autograder.synth import make_submission, solution_sources, write
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)  # benchmarks/ is a folder of the repository, not an installed package
+
+from autograder.sources import solution_sources  # noqa: E402
+from benchmarks.synth import make_submission, write  # noqa: E402
 ASSIGNMENT = "ch02_tanh_recurrence"
 
 BOB_RNN_FORWARD = '''def rnn_forward(x, h0, W_xh, W_hh, b_h):

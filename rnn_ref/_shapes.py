@@ -13,6 +13,11 @@ time it sees them and raises a ``ValueError`` naming the argument, the expected 
 Integers in a contract are fixed sizes; a contract entry may also be an expression
 such as ``"4H"`` (a multiple of a bound letter), used for fused gate matrices.
 This module imports neither NumPy nor Torch.
+
+Empty sequences: every function that reads an input sequence (the sequence kernels,
+stacked layers, truncated BPTT, seq2seq, the modules) refuses ``T = 0`` with
+:func:`require_steps`, as ``torch.nn.RNN/LSTM/GRU`` do; lengths that are *asked for*
+(``steps`` of a sampler, ``max_len`` of a decoder) may be 0.
 """
 
 from __future__ import annotations
@@ -27,6 +32,13 @@ _MULTIPLE = re.compile(r"^(\d+)([A-Za-z_]\w*)$")
 def _fmt(shape: Iterable) -> str:
     shape = tuple(shape)
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def require_steps(name: str, shape: Sequence[int], axis: int = 1, letter: str = "T") -> None:
+    """Refuse an empty sequence: ValueError when ``shape[axis]`` (the time axis) is 0."""
+    shape = tuple(int(s) for s in shape)
+    if shape[axis] == 0:
+        raise ValueError(f"{name}: expected at least one time step ({letter} >= 1), got shape {_fmt(shape)}")
 
 
 class Dims:

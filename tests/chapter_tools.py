@@ -30,7 +30,7 @@ def _solution_namespace(assignment: str) -> dict:
     """The source notebook's trusted code run in notebook order in one namespace: the setup,
     the read-only given cells and the answers (markers removed), not the test cells and not
     the unlabelled demo cells. An answer may call an earlier one or a given helper."""
-    from autograder.synth import strip_markers
+    from autograder.sources import strip_markers
 
     nb = nbformat.read(os.path.join(ROOT, "solutions", assignment, assignment + ".ipynb"), as_version=4)
     namespace = {}

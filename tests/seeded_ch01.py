@@ -1,6 +1,8 @@
 """Seeded mistakes for chapter 1, written the way students write them.
 
-Each entry is (expected mistake name or None for "wrong, no catalogued name", source).
+Each entry is (expected mistake name or None for "wrong, no name", source); the name is a
+catalogued mistake's or, for a mistake no catalogue lists, the one the generic diagnosis
+(autograder/diagnosis.py) gives.
 They are written independently of the catalogue in autograder/checks/ch01.py (loops,
 different spellings, other NumPy functions), so that matching them measures the diagnosis
 rather than restating it.
@@ -66,7 +68,7 @@ def mlp_forward(x, W1, b1, W2, b2):
     h = np.tanh(x @ W1) + b1
     return h @ W2 + b2
 '''),
-    (None, '''
+    ('bias b2 added once too often', '''
 import numpy as np
 def mlp_forward(x, W1, b1, W2, b2):
     h = np.tanh(x @ W1 + b1)
@@ -236,7 +238,7 @@ def window_mlp_forward(x, k, W1, b1, W2, b2):
     return np.stack([np.tanh(x[:, t:t + k].reshape(N, -1) @ W1 + b1) @ W2 + b2
                      for t in range(T - k)], axis=1)
 '''),
-    (None, '''
+    ('y reversed in time', '''
 import numpy as np
 def window_mlp_forward(x, k, W1, b1, W2, b2):
     N, T, D = x.shape

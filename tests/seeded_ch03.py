@@ -300,7 +300,7 @@ def rnn_backward(dh, x, h0, h, W_xh, W_hh):
     dh0 = np.zeros_like(h0)
     return dx, dh0, dW_xh, dW_hh, db_h
 '''),
-    (None, '''
+    ('index t - 1 instead of t in dx[:, t]', '''
 import numpy as np
 def rnn_backward(dh, x, h0, h, W_xh, W_hh):
     # dx written one step late
@@ -474,7 +474,7 @@ def softmax_cross_entropy(scores, targets, mask):
     losses = -np.log((p * onehot).sum(-1)) * mask / count
     return losses, (p - onehot) * mask[..., None] / count
 '''),
-    (None, '''
+    ('loss off by a constant factor', '''
 import numpy as np
 def softmax_cross_entropy(scores, targets, mask):
     # the loss in bits (log base 2)

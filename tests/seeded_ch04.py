@@ -1,6 +1,8 @@
 """Seeded mistakes for chapter 4, written the way students write them.
 
-Each entry is (expected mistake name or None for "wrong, no catalogued name", source).
+Each entry is (expected mistake name or None for "wrong, no name", source); the name is a
+catalogued mistake's or, for a mistake no catalogue lists, the one the generic diagnosis
+(autograder/diagnosis.py) gives.
 They are deliberately written independently of the catalogue in
 autograder/checks/ch04.py (other loop shapes, other spellings, np.dot, einsum, lists),
 so that matching them measures the diagnosis rather than restating it.
@@ -190,7 +192,7 @@ import numpy as np
 def spectral_scale(W, rho):
     return W * rho / np.mean(np.abs(np.linalg.eigvals(W)))
 '''),
-    (None, '''
+    ('W_scaled off by a constant factor', '''
 import numpy as np
 def spectral_scale(W, rho):
     # scales to rho squared

@@ -1,6 +1,8 @@
 """Seeded mistakes for chapter 5, written the way students write them.
 
-Each entry is (expected mistake name or None for "wrong, no catalogued name", source).
+Each entry is (expected mistake name or None for "wrong, no name", source); the name is a
+catalogued mistake's or, for a mistake no catalogue lists, the one the generic diagnosis
+(autograder/diagnosis.py) gives.
 They are deliberately written independently of the catalogue in
 autograder/checks/ch05.py (np.split, np.hsplit, np.dot, einsum, explicit sigmoid helpers,
 lists and np.stack, other loop shapes), so that matching them measures the diagnosis
@@ -254,7 +256,7 @@ def lstm_forward(x, h0, c0, W_x, W_h, b):
         h[:, t] = s[:, 3*H:] * np.tanh(c[:, t])
     return h, c
 '''),
-    (None, '''
+    ('loop t run in the other direction (range(T))', '''
 import numpy as np
 def lstm_forward(x, h0, c0, W_x, W_h, b):
     # runs the sequence backwards in time
@@ -421,3 +423,127 @@ def lstm_step_backward(dh_next, dc_next, x_t, h_prev, c_prev, W_x, W_h, b):
 
 SEEDED = {"ch05.lstm_step_forward": STEP_FORWARD, "ch05.lstm_forward": FORWARD,
           "ch05.lstm_step_backward": STEP_BACKWARD}
+
+#: a correct step backward as a learner writes it; every lstm_backward below calls it
+_GOOD_STEP = '''
+import numpy as np
+def lstm_step_backward(dh_next, dc_next, x_t, h_prev, c_prev, W_x, W_h, b):
+    pre = x_t @ W_x + h_prev @ W_h + b
+    a_i, a_f, a_g, a_o = np.split(pre, 4, axis=1)
+    sig = lambda v: 1 / (1 + np.exp(-v))
+    i, f, g, o = sig(a_i), sig(a_f), np.tanh(a_g), sig(a_o)
+    c_next = f * c_prev + i * g
+    dc = dc_next + dh_next * o * (1 - np.tanh(c_next) ** 2)
+    da = np.hstack([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g * g),
+                    dh_next * np.tanh(c_next) * o * (1 - o)])
+    return da @ W_x.T, da @ W_h.T, dc * f, x_t.T @ da, h_prev.T @ da, da.sum(0)
+'''
+
+BACKWARD = [
+    ("weight gradients not accumulated over time", '''
+import numpy as np
+def lstm_backward(dh, x, h0, c0, h, c, W_x, W_h, b):
+    N, T, D = x.shape
+    dx = np.zeros_like(x)
+    carry_h = np.zeros_like(h0)
+    carry_c = np.zeros_like(c0)
+    t = T - 1
+    while t >= 0:
+        hp = h[:, t - 1] if t > 0 else h0
+        cp = c[:, t - 1] if t > 0 else c0
+        dx[:, t], carry_h, carry_c, dW_x, dW_h, db = lstm_step_backward(
+            dh[:, t] + carry_h, carry_c, x[:, t], hp, cp, W_x, W_h, b)
+        t -= 1
+    return dx, carry_h, carry_c, dW_x, dW_h, db
+'''),
+    ("dc not carried to the previous step", '''
+import numpy as np
+def lstm_backward(dh, x, h0, c0, h, c, W_x, W_h, b):
+    N, T, D = x.shape
+    grads = [np.zeros_like(W_x), np.zeros_like(W_h), np.zeros_like(b)]
+    dxs = [None] * T
+    g_h = np.zeros_like(h0)
+    for t in reversed(range(T)):
+        prev = (h0, c0) if t == 0 else (h[:, t - 1], c[:, t - 1])
+        out = lstm_step_backward(dh[:, t] + g_h, np.zeros_like(c0), x[:, t], prev[0], prev[1], W_x, W_h, b)
+        dxs[t], g_h, g_c = out[0], out[1], out[2]
+        for k in range(3):
+            grads[k] = grads[k] + out[3 + k]
+    return (np.stack(dxs, axis=1), g_h, g_c, *grads)
+'''),
+    ("dh not carried to the previous step", '''
+import numpy as np
+def lstm_backward(dh, x, h0, c0, h, c, W_x, W_h, b):
+    T = x.shape[1]
+    dx = np.zeros(x.shape)
+    dW_x, dW_h, db = 0 * W_x, 0 * W_h, 0 * b
+    dc_t = np.zeros(c0.shape)
+    for t in range(T - 1, -1, -1):
+        h_before = h0 if t == 0 else h[:, t - 1]
+        c_before = c0 if t == 0 else c[:, t - 1]
+        dx_t, dh_prev, dc_t, a, bb, cc = lstm_step_backward(dh[:, t], dc_t, x[:, t], h_before, c_before, W_x, W_h, b)
+        dx[:, t] = dx_t
+        dW_x += a
+        dW_h += bb
+        db += cc
+    return dx, dh_prev, dc_t, dW_x, dW_h, db
+'''),
+    ("loop not reversed", '''
+import numpy as np
+def lstm_backward(dh, x, h0, c0, h, c, W_x, W_h, b):
+    N, T, D = x.shape
+    dx = np.zeros((N, T, D))
+    dW_x = np.zeros(W_x.shape); dW_h = np.zeros(W_h.shape); db = np.zeros(b.shape)
+    gh, gc = np.zeros_like(h0), np.zeros_like(c0)
+    for t in range(T):
+        hp, cp = (h0, c0) if t == 0 else (h[:, t - 1], c[:, t - 1])
+        step = lstm_step_backward(dh[:, t] + gh, gc, x[:, t], hp, cp, W_x, W_h, b)
+        dx[:, t], gh, gc = step[:3]
+        dW_x, dW_h, db = dW_x + step[3], dW_h + step[4], db + step[5]
+    return dx, gh, gc, dW_x, dW_h, db
+'''),
+    ("states read one step late (h[:, t] as h_prev)", '''
+import numpy as np
+def lstm_backward(dh, x, h0, c0, h, c, W_x, W_h, b):
+    N, T, D = x.shape
+    dx = np.zeros((N, T, D))
+    acc = [np.zeros_like(W_x), np.zeros_like(W_h), np.zeros_like(b)]
+    dh_n, dc_n = np.zeros_like(h0), np.zeros_like(c0)
+    for t in range(T - 1, -1, -1):
+        dx[:, t], dh_n, dc_n, gx, gh, gb = lstm_step_backward(dh[:, t] + dh_n, dc_n, x[:, t], h[:, t], c[:, t], W_x, W_h, b)
+        acc[0] += gx; acc[1] += gh; acc[2] += gb
+    return dx, dh_n, dc_n, acc[0], acc[1], acc[2]
+'''),
+    ("upstream gradient of the last step only", '''
+import numpy as np
+def lstm_backward(dh, x, h0, c0, h, c, W_x, W_h, b):
+    N, T, D = x.shape
+    dx = np.zeros((N, T, D))
+    dW_x, dW_h, db = np.zeros_like(W_x), np.zeros_like(W_h), np.zeros_like(b)
+    dh_t = dh[:, -1]
+    dc_t = np.zeros_like(c0)
+    for t in range(T - 1, -1, -1):
+        h_prev = h[:, t - 1] if t else h0
+        c_prev = c[:, t - 1] if t else c0
+        dx[:, t], dh_t, dc_t, a1, a2, a3 = lstm_step_backward(dh_t, dc_t, x[:, t], h_prev, c_prev, W_x, W_h, b)
+        dW_x += a1; dW_h += a2; db += a3
+    return dx, dh_t, dc_t, dW_x, dW_h, db
+'''),
+    ("h0 and c0 ignored at t = 0", '''
+import numpy as np
+def lstm_backward(dh, x, h0, c0, h, c, W_x, W_h, b):
+    N, T, D = x.shape
+    H = h0.shape[1]
+    hs = np.concatenate([np.zeros((N, 1, H)), h], axis=1)      # hs[:, t] is the state before step t
+    cs = np.concatenate([np.zeros((N, 1, H)), c], axis=1)
+    dx = np.zeros((N, T, D))
+    dW_x, dW_h, db = np.zeros_like(W_x), np.zeros_like(W_h), np.zeros_like(b)
+    g, gc = np.zeros((N, H)), np.zeros((N, H))
+    for t in range(T - 1, -1, -1):
+        dx[:, t], g, gc, a, bb, cc = lstm_step_backward(dh[:, t] + g, gc, x[:, t], hs[:, t], cs[:, t], W_x, W_h, b)
+        dW_x += a; dW_h += bb; db += cc
+    return dx, g, gc, dW_x, dW_h, db
+'''),
+]
+
+SEEDED["ch05.lstm_backward"] = [(name, _GOOD_STEP + source) for name, source in BACKWARD]

@@ -1,6 +1,8 @@
 """Seeded mistakes for chapter 6, written the way students write them.
 
-Each entry is (expected mistake name or None for "wrong, no catalogued name", source).
+Each entry is (expected mistake name or None for "wrong, no name", source); the name is a
+catalogued mistake's or, for a mistake no catalogue lists, the one the generic diagnosis
+(autograder/diagnosis.py) gives.
 They are written independently of the catalogue in autograder/checks/ch06.py (separate
 weight slices instead of fused products, np.split, einsum, lists of states, their own
 sigmoid), so that matching them measures the diagnosis rather than restating it.
@@ -217,7 +219,7 @@ def gru_forward(x, h0, W_x, W_h, b_x, b_h):
         out[:, t] = h
     return out
 '''),
-    (None, _GOOD_STEP + '''
+    ('x read in reverse time order', _GOOD_STEP + '''
 def gru_forward(x, h0, W_x, W_h, b_x, b_h):
     N, T, D = x.shape
     out = np.zeros((N, T, h0.shape[1]))
@@ -316,7 +318,7 @@ STEP_BACKWARD = [
     return (dx_side @ W_x.T, dh_next * z + dh_side @ W_h.T, x_t.T @ dx_side, h_prev.T @ dh_side,
             dx_side.sum(axis=0), dh_side.sum(axis=0))
 '''),
-    (None, _BACK_HEAD + '''
+    ('db_x off by a constant factor; db_h off by a constant factor', _BACK_HEAD + '''
     dan = dh_next * (1 - z) * (1 - n ** 2)
     daz = dh_next * (h_prev - n) * z * (1 - z)
     dar = dan * hn * r * (1 - r)

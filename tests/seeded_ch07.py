@@ -1,6 +1,8 @@
 """Seeded mistakes for chapter 7, written the way students write them.
 
-Each entry is (expected mistake name or None for "wrong, no catalogued name", source).
+Each entry is (expected mistake name or None for "wrong, no name", source); the name is a
+catalogued mistake's or, for a mistake no catalogue lists, the one the generic diagnosis
+(autograder/diagnosis.py) gives.
 They are written independently of the catalogue in autograder/checks/ch07.py (loops over
 rows, lists of states, masks, their own helpers), so that matching them measures the
 diagnosis rather than restating it.
@@ -82,7 +84,7 @@ def many_to_one(x, lengths, h0, W_xh, W_hh, b_h, W_hy, b_y):
         last = np.where(done, h, last)
     return last @ W_hy + b_y
 '''),
-    (None, _M2O_HEAD + '''
+    ('tanh instead of identity on y', _M2O_HEAD + '''
     return np.tanh(hs[np.arange(N), lengths - 1] @ W_hy + b_y)    # squashed scores
 '''),
 ]

@@ -1,5 +1,7 @@
-"""The benchmark runs (as a smoke test: no timings are asserted), and the NumPy path never
-needs torch."""
+"""The benchmarks in benchmarks/ run (as smoke tests: no timings are asserted), the NumPy
+path never needs torch, the textbook baseline computes the same function, and the GPU
+benchmark refuses a machine without CUDA in one line, runs its comparisons on the CPU,
+survives a failing torch.compile, and (marked cuda) agrees with cuDNN on a GPU."""
 
 import os
 import subprocess
@@ -8,8 +10,11 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pytest
+import torch
 
-from rnn_ref import _bench_textbook as textbook
+from benchmarks import gpu
+from benchmarks import textbook
 from rnn_ref import numpy as ref
 from rnn_ref.numpy import rel_error
 
@@ -22,7 +27,7 @@ def _run(args, timeout=300):
 
 
 def test_bench_quick_prints_the_table_and_the_targets():
-    proc = _run(["-m", "rnn_ref.bench", "--quick"])
+    proc = _run(["-m", "benchmarks.cpu", "--quick"])
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "model dtype" in out and "numpy ms" in out and "torch.nn ms" in out and "textbook ms" in out
@@ -35,11 +40,11 @@ def test_bench_quick_prints_the_table_and_the_targets():
 
 
 def test_bench_options_select_models_and_dtypes():
-    proc = _run(["-m", "rnn_ref.bench", "--quick", "--models", "gru", "--dtypes", "float64", "--repeat", "2"])
+    proc = _run(["-m", "benchmarks.cpu", "--quick", "--models", "gru", "--dtypes", "float64", "--repeat", "2"])
     assert proc.returncode == 0, proc.stderr
     rows = [line.split()[:2] for line in proc.stdout.splitlines() if line.split()[:1] in (["rnn"], ["lstm"], ["gru"])]
     assert rows == [["gru", "float64"], ["gru", "float64"]]
-    bad = _run(["-m", "rnn_ref.bench", "--quick", "--models", "transformer"])
+    bad = _run(["-m", "benchmarks.cpu", "--quick", "--models", "transformer"])
     assert bad.returncode != 0 and "unknown model" in bad.stderr
 
 
@@ -48,7 +53,7 @@ def test_numpy_path_never_imports_torch():
         import sys
         import numpy as np
         import rnn_ref.numpy as ref
-        from rnn_ref import _bench_textbook
+        from benchmarks import textbook
         rng = np.random.default_rng(0)
         N, T, D, H = 2, 5, 3, 4
         x, h0, dh = rng.standard_normal((N, T, D)), rng.standard_normal((N, H)), rng.standard_normal((N, T, H))
@@ -104,3 +109,114 @@ def test_textbook_baseline_computes_the_same_function():
         assert set(want) == set(g_tb)
         for name, value in want.items():
             assert rel_error(g_tb[name], value) < 1e-12, (kind, name)
+
+
+# --------------------------------------------------------------------------- benchmarks.gpu
+
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (torch.cuda.is_available() is False)")
+
+
+def _table_rows(out):
+    """The table's data rows: {(model, dtype): the row's fields split at ' | '}."""
+    rows = {}
+    for text in out.splitlines():
+        fields = [f.strip() for f in text.split(" | ")]
+        if len(fields) > 2 and fields[0].split()[:1] in (["lstm"], ["gru"]):
+            rows[tuple(fields[0].split()[:2])] = fields
+    return rows
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA: the refusal cannot be seen")
+def test_gpu_bench_without_cuda_says_so_in_one_line_and_fails():
+    proc = _run(["-m", "benchmarks.gpu"], timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("benchmarks.gpu: no CUDA device here"), proc.stderr
+    assert "--device cpu" in lines[0]
+
+
+def test_gpu_bench_runs_its_comparisons_on_the_cpu_quick():
+    proc = _run(["-m", "benchmarks.gpu", "--device", "cpu", "--quick"], timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "cudnn ms" in out and "eager ms" in out and "module ms" in out and "max err" in out
+    assert "graphed ms" not in out and "compiled ms" not in out      # CUDA only / --compile only
+    rows = _table_rows(out)
+    assert set(rows) == {("lstm", "float32"), ("gru", "float32")}
+    for fields in rows.values():
+        # float32 against torch.nn's float32 on the same weights: rounding only
+        assert float(fields[-1]) < 1e-4, fields
+        assert all(f != "failed" for f in fields), fields
+    bad = _run(["-m", "benchmarks.gpu", "--device", "cpu", "--dtypes", "bfloat16"], timeout=120)
+    assert bad.returncode != 0 and "only float32" in bad.stderr
+
+
+def test_gpu_bench_goes_on_without_torch_compile(monkeypatch, capsys):
+    def unavailable(*args, **kwargs):
+        raise RuntimeError("no compiler here")
+
+    monkeypatch.setattr(torch, "compile", unavailable)
+    monkeypatch.setattr(gpu, "CPU_QUICK", [(2, 3, 4)])
+    assert gpu.main(["--device", "cpu", "--quick", "--compile", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "lstm: torch.compile is unavailable here (RuntimeError: no compiler here); running without it" in out
+    assert "gru: torch.compile is unavailable here" in out
+    assert "compiled ms" not in out and "max err" in out and len(_table_rows(out)) == 2
+
+
+def test_gpu_bench_row_reports_a_variant_that_fails_and_keeps_the_others():
+    def broken(*args, **kwargs):
+        raise RuntimeError("kernel exploded")
+
+    notes = []
+    row = gpu.bench_row("gru", 2, 3, 4, torch.device("cpu"), torch.float32, variants=("eager", "module", "compiled"),
+                        compiled=(broken, broken), repeats=1, notes=notes)
+    assert row["failed"] == {"compiled"} and set(row["ms"]) == {"cudnn", "eager", "module"}
+    assert notes == ["gru float32 (2, 3, 4): compiled failed (RuntimeError: kernel exploded)"]
+    assert "failed" in gpu.line(row, ["cudnn", "eager", "module", "compiled"])
+    assert max(row["err"].values()) < 1e-4
+
+
+def test_gpu_bench_uncompiled_pieces_agree_with_cudnn_substitute_on_the_cpu():
+    """The compiled variant runs the *_fused pieces through the private loops; eagerly (no
+    torch.compile) they must give what the public functions give."""
+    eager_pieces = {"lstm": (gpu.lstm_mod._cell_fused, gpu.lstm_mod._step_grads_fused),
+                    "gru": (gpu.gru_mod._cell_fused, gpu.gru_mod._step_grads_fused)}
+    for kind, pieces in eager_pieces.items():
+        row = gpu.bench_row(kind, 3, 5, 6, torch.device("cpu"), torch.float32, variants=("eager", "compiled"),
+                            compiled=pieces, repeats=1)
+        assert not row["failed"] and row["err"]["compiled"] < 1e-4 and row["err"]["eager"] < 1e-4
+
+
+@pytest.mark.cuda
+@CUDA
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("dtype, tol", [(torch.float32, 1e-4), (torch.bfloat16, 6e-2)])
+def test_cuda_gpu_bench_variants_agree_with_cudnn(kind, dtype, tol, monkeypatch):
+    """Every variant at small sizes against cuDNN. float32 with TF32 off (agreement to
+    rounding); bfloat16: 8 significant bits (unit roundoff 4e-3), 7 steps and sums of 16-21
+    terms, with cuDNN keeping some intermediates in float32 and rnn_ref all in bfloat16."""
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
+    try:
+        compiled = gpu.compile_pieces(kind)
+    except Exception:  # noqa: BLE001 - the benchmark reports this and goes on; so does the test
+        compiled = None
+    notes = []
+    row = gpu.bench_row(kind, 3, 7, 16, torch.device("cuda"), dtype, compiled=compiled, repeats=1, notes=notes)
+    assert {"eager", "module"} <= set(row["ms"]), notes
+    assert all(isinstance(row["mib"][v], float) and row["mib"][v] >= 0 for v in row["ms"])
+    for name, err in row["err"].items():
+        assert err < tol, (name, err, notes)
+    missing = {"compiled", "graphed"} - set(row["ms"])
+    assert missing <= row["failed"] | ({"compiled", "graphed"} if compiled is None else set()), notes
+
+
+@pytest.mark.cuda
+@CUDA
+def test_cuda_gpu_bench_quick_table_runs():
+    proc = _run(["-m", "benchmarks.gpu", "--quick", "--models", "lstm", "--dtypes", "float32", "--repeats", "1",
+                 "--no-compile"], timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    rows = _table_rows(proc.stdout)
+    assert set(rows) == {("lstm", "float32")} and "MiB" in proc.stdout

@@ -9,7 +9,7 @@ import pytest
 from autograder import check, run_check, seed_for
 from autograder.checks import ch04
 from autograder.registry import exercise
-from autograder.synth import solution_sources
+from autograder.sources import solution_sources
 
 from chapter_tools import grade, solution_function
 from seeded_ch04 import SEEDED
@@ -66,11 +66,25 @@ def test_clip_cases_lie_on_both_sides_of_the_threshold():
         cases = ch04.CLIP.draw_cases(seed_for("ch04.clip_grad_norm.values", hidden))
         totals = [np.sqrt(sum(np.sum(c[k] ** 2) for k in ("dW_xh", "dW_hh", "db_h"))) for c in cases]
         above = [t > float(c["max_norm"]) for t, c in zip(totals, cases)]
-        assert above == [True, False, True]
+        assert above == [True, False, True, True]
         for c, out in zip(cases, map(ch04.CLIP.expected, cases)):
             norm = np.sqrt(sum(np.sum(o ** 2) for o in out))
             assert norm <= float(c["max_norm"]) + 1e-9
             assert c["max_norm"].shape == ()
+
+
+def test_clip_has_a_case_where_the_epsilon_matters():
+    """Without the 1e-6 in max_norm / (total + 1e-6) the factor changes beyond the tolerance."""
+    from autograder import run_check
+
+    def no_epsilon(dW_xh, dW_hh, db_h, max_norm):
+        total = np.sqrt(sum(np.sum(g ** 2) for g in (dW_xh, dW_hh, db_h)))
+        factor = max_norm / total if total > max_norm else 1.0
+        return dW_xh * factor, dW_hh * factor, db_h * factor
+
+    for hidden in (False, True):
+        result = run_check("ch04.clip_grad_norm.values", no_epsilon, seed_for("ch04.clip_grad_norm.values", hidden))
+        assert not result.passed and "1e-06" in result.message, result.message
 
 
 def test_spectral_reference_reaches_the_target_radius_and_cases_are_not_normal():
@@ -136,7 +150,7 @@ def test_torch_is_forbidden_in_answers():
 def test_graded_solution_scores_full_marks_and_mistakes_are_named_through_the_sandbox(tmp_path):
     import nbformat
 
-    from autograder.synth import make_submission, write
+    from benchmarks.synth import make_submission, write
 
     answers = solution_sources(SOURCE)
     wrong = dict(answers)

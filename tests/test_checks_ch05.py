@@ -10,7 +10,7 @@ import pytest
 from autograder import check, run_check, seed_for
 from autograder.checks import ch05
 from autograder.registry import exercise
-from autograder.synth import solution_sources
+from autograder.sources import solution_sources
 
 from chapter_tools import compile_function, grade, solution_function
 from seeded_ch05 import SEEDED
@@ -134,7 +134,7 @@ def test_autodiff_and_builtin_layers_are_forbidden_in_answers():
 def test_graded_solution_scores_full_marks_and_mistakes_are_named_through_the_sandbox(tmp_path):
     import nbformat
 
-    from autograder.synth import make_submission, write
+    from benchmarks.synth import make_submission, write
 
     answers = solution_sources(SOURCE)
     wrong = dict(answers)

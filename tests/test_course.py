@@ -58,11 +58,15 @@ def test_notebooks_are_committed_without_outputs(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", RELEASES, ids=os.path.basename)
-def test_released_notebook_fails_only_in_graded_test_cells(path, tmp_path):
+def test_released_notebook_fails_only_in_graded_test_cells(path, tmp_path, monkeypatch):
+    # This test is about where a release fails, not about what its models learn (nbval runs
+    # the solutions at the full budget): a tenth of the training keeps every training cell's
+    # code path while sparing CI the minutes (the kernel inherits the environment).
+    monkeypatch.setenv("RNN_COURSE_BUDGET", "0.1")
     work = tmp_path / "nb"
     shutil.copytree(os.path.dirname(path), work)
     nb = nbformat.read(work / os.path.basename(path), as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(work)}}).execute()
     failing = [c.metadata.get("nbgrader", {}) for c in nb.cells
                if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.outputs)]

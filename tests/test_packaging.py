@@ -67,5 +67,35 @@ def test_readme_gives_exactly_two_commands_and_ci_runs_the_test_one():
 
 
 def test_nbgrader_config_has_no_absolute_paths():
-    text = (ROOT / "autograder" / "nbgrader_config.py").read_text()
+    text = (ROOT / "nbgrader_config.py").read_text()
     assert not re.search(r"['\"]/(?:home|root|work|tmp|Users)", text)
+
+
+def test_nbgrader_config_is_at_the_course_root_only():
+    assert (ROOT / "nbgrader_config.py").exists()
+    assert not (ROOT / "autograder" / "nbgrader_config.py").exists()
+
+
+def _make_n(*args) -> str:
+    import subprocess
+
+    out = subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+def test_make_lab_opens_the_learners_copy_and_instructor_prints_formgrader_url():
+    lab = _make_n("lab", "PORT=9123", "TOKEN=tok")
+    assert "python -m autograder.workcopy" in lab
+    assert "--ServerApp.root_dir=work" in lab and "--ServerApp.port=9123" in lab
+    assert 'token="tok"' in lab and "/lab?token=" in lab
+    instructor = _make_n("instructor", "PORT=9124", "TOKEN=tok")
+    assert "python -m autograder gradebook --demo" in instructor
+    assert "--ServerApp.root_dir=." in instructor and "--ServerApp.port=9124" in instructor
+    assert "/formgrader?token=" in instructor
+    # the environment's scripts (alembic) first on PATH for both servers
+    bindir = str(ROOT / ".venv" / "bin")
+    assert f'PATH="{bindir}:$PATH"' in lab and f'PATH="{bindir}:$PATH"' in instructor
+
+
+def test_the_learners_working_copy_is_git_ignored():
+    assert "/work/" in (ROOT / ".gitignore").read_text().splitlines()

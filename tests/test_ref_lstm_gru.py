@@ -32,6 +32,13 @@ def _gru_params(rng, D, H, dtype=np.float64):
         b_h=rng.standard_normal(3 * H) * 0.5).items()}
 
 
+def _tiny(x, p):
+    """The small-activation regime: inputs near 1e-7 and zero biases (with zero initial
+    states, every pre-activation is near 1e-7), where a tanh computed as 2 sigmoid(2a) - 1
+    cancels and loses digits."""
+    return x * 1e-7, {k: (np.zeros_like(v) if k.startswith("b") else v) for k, v in p.items()}
+
+
 def _torch_state(h0, N, H, zero):
     """The initial state torch sees (zeros when rnn_ref gets None), requiring grad."""
     t = torch.zeros(1, N, H, dtype=torch.float64) if zero else torch.tensor(h0[None])
@@ -43,13 +50,17 @@ def _torch_state(h0, N, H, zero):
 @settings(max_examples=30, deadline=None)
 @given(N=st.integers(1, 4), T=st.integers(1, 6), D=st.integers(1, 5), H=st.integers(1, 5),
        seed=st.integers(0, 2**31 - 1), zero_h0=st.booleans(), zero_c0=st.booleans(),
-       with_dc=st.booleans(), use_cache=st.booleans())
-@example(N=1, T=1, D=1, H=1, seed=0, zero_h0=True, zero_c0=True, with_dc=True, use_cache=False)
-@example(N=1, T=1, D=1, H=1, seed=1, zero_h0=False, zero_c0=False, with_dc=False, use_cache=True)
-def test_lstm_matches_torch_nn_lstm(N, T, D, H, seed, zero_h0, zero_c0, with_dc, use_cache):
+       with_dc=st.booleans(), use_cache=st.booleans(), tiny=st.booleans())
+@example(N=1, T=1, D=1, H=1, seed=0, zero_h0=True, zero_c0=True, with_dc=True, use_cache=False, tiny=False)
+@example(N=1, T=1, D=1, H=1, seed=1, zero_h0=False, zero_c0=False, with_dc=False, use_cache=True, tiny=False)
+@example(N=3, T=5, D=4, H=6, seed=3, zero_h0=True, zero_c0=True, with_dc=False, use_cache=False, tiny=True)
+@example(N=1, T=1, D=1, H=1, seed=4, zero_h0=True, zero_c0=True, with_dc=False, use_cache=True, tiny=True)
+def test_lstm_matches_torch_nn_lstm(N, T, D, H, seed, zero_h0, zero_c0, with_dc, use_cache, tiny):
     rng = np.random.default_rng(seed)
     p = _lstm_params(rng, D, H)
     x = rng.standard_normal((N, T, D))
+    if tiny:
+        (x, p), zero_h0, zero_c0 = _tiny(x, p), True, True
     h0 = None if zero_h0 else rng.standard_normal((N, H))
     c0 = None if zero_c0 else rng.standard_normal((N, H))
     dh = rng.standard_normal((N, T, H))
@@ -84,13 +95,16 @@ def test_lstm_matches_torch_nn_lstm(N, T, D, H, seed, zero_h0, zero_c0, with_dc,
 
 @settings(max_examples=30, deadline=None)
 @given(N=st.integers(1, 4), T=st.integers(1, 6), D=st.integers(1, 5), H=st.integers(1, 5),
-       seed=st.integers(0, 2**31 - 1), zero_h0=st.booleans(), use_cache=st.booleans())
-@example(N=1, T=1, D=1, H=1, seed=0, zero_h0=True, use_cache=False)
-@example(N=1, T=1, D=1, H=1, seed=1, zero_h0=False, use_cache=True)
-def test_gru_matches_torch_nn_gru(N, T, D, H, seed, zero_h0, use_cache):
+       seed=st.integers(0, 2**31 - 1), zero_h0=st.booleans(), use_cache=st.booleans(), tiny=st.booleans())
+@example(N=1, T=1, D=1, H=1, seed=0, zero_h0=True, use_cache=False, tiny=False)
+@example(N=1, T=1, D=1, H=1, seed=1, zero_h0=False, use_cache=True, tiny=False)
+@example(N=3, T=5, D=4, H=6, seed=3, zero_h0=True, use_cache=False, tiny=True)
+def test_gru_matches_torch_nn_gru(N, T, D, H, seed, zero_h0, use_cache, tiny):
     rng = np.random.default_rng(seed)
     p = _gru_params(rng, D, H)
     x = rng.standard_normal((N, T, D))
+    if tiny:
+        (x, p), zero_h0 = _tiny(x, p), True
     h0 = None if zero_h0 else rng.standard_normal((N, H))
     dh = rng.standard_normal((N, T, H))
 
@@ -458,8 +472,10 @@ def test_inputs_are_never_modified(dtype, use_cache):
             assert not np.shares_memory(out, inp)
 
 
-@pytest.mark.parametrize("N, T", [(0, 3), (2, 0)])
-def test_empty_batch_or_sequence(N, T):
+def test_empty_batch_works_and_an_empty_sequence_is_refused():
+    """N = 0 is an empty batch (empty results, zero gradients); T = 0 is refused with a
+    ValueError, as torch.nn and every other sequence function do (tests/test_ref_edges.py)."""
+    N, T = 0, 3
     rng = np.random.default_rng(60)
     D, H = 3, 4
     x, dh = rng.standard_normal((N, T, D)), rng.standard_normal((N, T, H))
@@ -473,3 +489,8 @@ def test_empty_batch_or_sequence(N, T):
         dx, dh0, *grads = ref.gru_backward(dh, x, None, g, **q, cache=cache)
         assert g.shape == (N, T, H) and dx.shape == x.shape and dh0.shape == (N, H)
         assert all(not g.any() for g in grads)
+    empty = rng.standard_normal((2, 0, D))
+    with pytest.raises(ValueError, match=r"x: expected at least one time step \(T >= 1\), got shape \(2, 0, 3\)"):
+        ref.lstm_forward(empty, None, None, **p)
+    with pytest.raises(ValueError, match=r"x: expected at least one time step \(T >= 1\), got shape \(2, 0, 3\)"):
+        ref.gru_backward(np.zeros((2, 0, H)), empty, None, np.zeros((2, 0, H)), **q)

@@ -4,12 +4,9 @@
 (b) the explicit backwards against torch.autograd through the torch forwards (float64);
 (c) the RNN/LSTM/GRU modules against torch.nn.RNN/LSTM/GRU, stacked and bidirectional;
 (d) the same on CUDA (marked ``cuda``, skipped cleanly without a GPU);
-(e) bad input -> ValueError naming the argument; (f) pick_device; and bench_gpu runs.
+(e) bad input -> ValueError naming the argument; (f) pick_device. (The GPU benchmark's tests,
+CPU smoke run and CUDA comparisons, are in tests/test_bench.py.)
 """
-
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,7 +30,6 @@ TOL = 1e-10
 # still failing for any real mistake (a wrong gate or a dropped term is an O(1) error).
 FLOAT32_TOL = 1e-4
 
-ROOT = Path(__file__).resolve().parents[1]
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (torch.cuda.is_available() is False)")
 KINDS = ("rnn", "lstm", "gru")
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -542,7 +538,7 @@ def test_modules_refuse_bad_input():
         rt.GRU(3, 0)
 
 
-# (f) pick_device, bench_gpu ----------------------------------------------------------------
+# (f) pick_device ---------------------------------------------------------------------------
 
 def test_pick_device():
     assert rt.pick_device() == torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -557,28 +553,6 @@ def test_pick_device():
     else:
         with pytest.raises(ValueError, match=r"prefer: CUDA was asked for, but torch.cuda.is_available\(\) is False"):
             rt.pick_device("cuda")
-
-
-def test_bench_gpu_runs_on_the_cpu_quick():
-    out = subprocess.run([sys.executable, "-m", "rnn_ref.bench_gpu", "--device", "cpu", "--quick"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert "torch.nn.LSTM" in out.stdout and "ratio" in out.stdout
-    assert "max rel_error" in out.stdout
-
-
-def test_bench_gpu_compile_degrades_gracefully(monkeypatch, capsys):
-    from rnn_ref import bench_gpu
-
-    def unavailable(*args, **kwargs):
-        raise RuntimeError("no compiler here")
-
-    monkeypatch.setattr(torch, "compile", unavailable)
-    monkeypatch.setattr(bench_gpu, "QUICK", [(2, 3, 2, 4)])
-    assert bench_gpu.main(["--device", "cpu", "--quick", "--compile", "--repeats", "1"]) == 0
-    out = capsys.readouterr().out
-    assert "torch.compile is unavailable here (RuntimeError: no compiler here); running without it" in out
-    assert "compiled ms" not in out and "max rel_error" in out
 
 
 def test_both_backends_export_the_whole_api():

@@ -27,6 +27,7 @@ from rnn_ref.numpy.layers import temporal_affine_forward
 from ._math import sigmoid
 from ..exercise import Exercise, Mistake
 from ..registry import register
+from . import _textbook
 
 
 # -- the references ----------------------------------------------------------------------
@@ -116,6 +117,7 @@ MLP = Exercise(
     cases=({"N": 3, "D": 4, "H": 4, "V": 4}, {"N": 5, "D": 3, "H": 6, "V": 2},
            {"N": 1, "D": 7, "H": 2, "V": 3}),
     mistakes=tuple(Mistake(n, h, _one(_mlp_variant(**kn))) for n, h, kn in _MLP_MISTAKES),
+    formula=_textbook.mlp_forward,
 )
 
 
@@ -179,6 +181,7 @@ WINDOWS = Exercise(
     reference=lambda x, k: (_windows(x, k),),
     cases=(_window_case(2, 7, 3, 3), _window_case(3, 6, 2, 4), _window_case(1, 5, 4, 2)),
     mistakes=tuple(Mistake(n, h, _one(_windows_variant(**kn))) for n, h, kn in _WINDOW_MISTAKES),
+    formula=_textbook.sliding_windows,
 )
 
 
@@ -223,6 +226,8 @@ WINDOW_MLP = Exercise(
                    "the outputs, shape (N, T - k + 1, V).",
                    _one(_window_mlp_variant(windows=lambda x, k: _windows(x, k)[:, :1], last_only=True))))
     ),
+    formula=_textbook.window_mlp_forward,
+    depends_on=("sliding_windows", "mlp_forward"),
 )
 
 register(MLP, WINDOWS, WINDOW_MLP)

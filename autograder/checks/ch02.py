@@ -14,6 +14,7 @@ from rnn_ref import numpy as ref
 from ._math import sigmoid, softmax
 from ..exercise import Exercise, Mistake
 from ..registry import register
+from . import _textbook
 
 
 # -- rnn_step_forward ------------------------------------------------------------------
@@ -60,6 +61,7 @@ STEP = Exercise(
         Mistake("bias added after tanh", "b_h belongs inside the tanh: tanh(x W_xh + h W_hh + b_h).",
                 lambda x_t, h_prev, W_xh, W_hh, b_h: (np.tanh(x_t @ W_xh + h_prev @ W_hh) + b_h,)),
     ),
+    formula=_textbook.f_rnn_step_forward,
 )
 
 
@@ -89,9 +91,6 @@ def _loop(x, h0, W_xh, W_hh, b_h, step, carry=True, shift=False):
     return (h,)
 
 
-def _ref_step(x_t, h_prev, W_xh, W_hh, b_h):
-    return np.tanh(x_t @ W_xh + h_prev @ W_hh + b_h)
-
 
 SEQUENCE = Exercise(
     name="ch02.rnn_forward",
@@ -104,21 +103,23 @@ SEQUENCE = Exercise(
            {"N": 2, "T": 9, "D": 3, "H": 3}),
     mistakes=(
         Mistake("initial state h0 ignored", "Start the loop from h0, not from zeros.",
-                lambda x, h0, W_xh, W_hh, b_h: _loop(x, np.zeros_like(h0), W_xh, W_hh, b_h, _ref_step)),
+                lambda x, h0, W_xh, W_hh, b_h: _loop(x, np.zeros_like(h0), W_xh, W_hh, b_h, ref.rnn_step_forward)),
         Mistake("state not carried between steps", "Feed each step the state the previous step produced.",
-                lambda x, h0, W_xh, W_hh, b_h: _loop(x, h0, W_xh, W_hh, b_h, _ref_step, carry=False)),
+                lambda x, h0, W_xh, W_hh, b_h: _loop(x, h0, W_xh, W_hh, b_h, ref.rnn_step_forward, carry=False)),
         Mistake("off by one in time", "h[:, t] is the state after reading x[:, t], not the one before it.",
-                lambda x, h0, W_xh, W_hh, b_h: _loop(x, h0, W_xh, W_hh, b_h, _ref_step, shift=True)),
+                lambda x, h0, W_xh, W_hh, b_h: _loop(x, h0, W_xh, W_hh, b_h, ref.rnn_step_forward, shift=True)),
         Mistake("bias dropped", "Did you forget b_h?",
-                lambda x, h0, W_xh, W_hh, b_h: _loop(x, h0, W_xh, W_hh, np.zeros_like(b_h), _ref_step)),
+                lambda x, h0, W_xh, W_hh, b_h: _loop(x, h0, W_xh, W_hh, np.zeros_like(b_h), ref.rnn_step_forward)),
         Mistake("W_hh transposed", "Use h_prev @ W_hh, not h_prev @ W_hh.T.",
-                lambda x, h0, W_xh, W_hh, b_h: _loop(x, h0, W_xh, W_hh.T, b_h, _ref_step)),
+                lambda x, h0, W_xh, W_hh, b_h: _loop(x, h0, W_xh, W_hh.T, b_h, ref.rnn_step_forward)),
         Mistake("sigmoid instead of tanh", "The recurrence squashes with np.tanh.",
                 lambda x, h0, W_xh, W_hh, b_h: _loop(
                     x, h0, W_xh, W_hh, b_h, lambda a, b, c, d, e: sigmoid(a @ c + b @ d + e))),
         Mistake("time reversed", "Read the sequence from t = 0 to T - 1.",
-                lambda x, h0, W_xh, W_hh, b_h: (_loop(x[:, ::-1], h0, W_xh, W_hh, b_h, _ref_step)[0][:, ::-1],)),
+                lambda x, h0, W_xh, W_hh, b_h: (_loop(x[:, ::-1], h0, W_xh, W_hh, b_h, ref.rnn_step_forward)[0][:, ::-1],)),
     ),
+    depends_on=("rnn_step_forward",),
+    formula=_textbook.f_rnn_forward,
 )
 
 
@@ -155,6 +156,7 @@ OUTPUT = Exercise(
         Mistake("W_hy transposed", "Use h @ W_hy with W_hy of shape (H, V).",
                 lambda h, W_hy, b_y: (h @ W_hy.T + b_y,) if W_hy.shape[0] == W_hy.shape[1] else None),
     ),
+    formula=_textbook.output_layer,
 )
 
 register(STEP, SEQUENCE, OUTPUT)

@@ -17,19 +17,17 @@ too (its ``overflow`` mistake covers the NaN case).
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from rnn_ref import numpy as ref
 
 from ..exercise import NO_LIBRARIES, Exercise, Mistake
 from ..registry import register
-
-#: the backward pass is written by hand: no automatic differentiation in an answer
-FORBIDDEN = NO_LIBRARIES
+from . import _textbook
 
 
-def _forward(x_t, h_prev, W_xh, W_hh, b_h):
-    return np.tanh(x_t @ W_xh + h_prev @ W_hh + b_h)
 
 
 # -- rnn_step_backward -------------------------------------------------------------------
@@ -45,7 +43,7 @@ def _draw_step(rng, s):
         dh_next=rng.standard_normal((N, H)),
         x_t=x_t,
         h_prev=h_prev,
-        h_next=_forward(x_t, h_prev, W_xh, W_hh, b_h),
+        h_next=ref.rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h),
         W_xh=W_xh,
         W_hh=W_hh,
     )
@@ -125,7 +123,8 @@ STEP = Exercise(
                 "b_h is added to every row, so its gradient is the sum of da over the rows, not the mean.",
                 _step(change=_set(4, lambda da, i: da.mean(axis=0)))),
     ),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.f_rnn_step_backward,
 )
 
 
@@ -141,7 +140,7 @@ def _draw_seq(rng, s):
     h = np.empty((N, T, H))
     prev = h0
     for t in range(T):
-        prev = h[:, t] = _forward(x[:, t], prev, W_xh, W_hh, b_h)
+        prev = h[:, t] = ref.rnn_step_forward(x[:, t], prev, W_xh, W_hh, b_h)
     return dict(dh=rng.standard_normal((N, T, H)), x=x, h0=h0, h=h, W_xh=W_xh, W_hh=W_hh)
 
 
@@ -185,7 +184,7 @@ def _bptt(dh, x, h0, h, W_xh, W_hh, *, forwards=False, carry=True, transpose=Tru
 
 
 def _seq(**knobs):
-    return lambda dh, x, h0, h, W_xh, W_hh: _bptt(dh, x, h0, h, W_xh, W_hh, **knobs)
+    return partial(_bptt, **knobs)
 
 
 SEQUENCE = Exercise(
@@ -240,7 +239,9 @@ SEQUENCE = Exercise(
                 "it): return the carried gradient after the loop.",
                 _seq(dh0_zero=True)),
     ),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.f_rnn_backward,
+    depends_on=("rnn_step_backward",),
 )
 
 
@@ -290,7 +291,7 @@ def _ce(scores, targets, mask, *, shift=True, axis=-1, divide_loss="count", divi
 
 
 def _loss(**knobs):
-    return lambda scores, targets, mask: _ce(scores, targets, mask, **knobs)
+    return partial(_ce, **knobs)
 
 
 LOSS = Exercise(
@@ -362,7 +363,8 @@ LOSS = Exercise(
         "np.exp overflows for large scores (exp(1000) is inf). Subtract each step's largest score "
         "first: softmax(s) = softmax(s - s.max(axis=-1, keepdims=True)).",
         _loss(shift=False)),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.softmax_cross_entropy,
 )
 
 register(STEP, SEQUENCE, LOSS)

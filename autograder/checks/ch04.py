@@ -18,7 +18,9 @@ reference (and from the other mistakes), so that a wrong answer can be named:
   between 2 and 5, with some entries larger than ``max_norm`` so that clipping by value
   changes them, and every array's own norm above ``max_norm``), the middle case is below it (``max_norm`` between 6 and 12 and at least
   1.3 times the total norm, which is itself above ``sqrt(max_norm)``, so that a squared
-  norm would clip). ``max_norm`` is a 0-d array.
+  norm would clip). ``max_norm`` is a 0-d array. A fourth case is the first one scaled by
+  1e-5 (total norm about 1e-4): there the 1e-6 in ``max_norm / (total + 1e-6)`` changes the
+  factor by about 1 %, so an answer that drops it fails.
 """
 
 from __future__ import annotations
@@ -29,9 +31,8 @@ from rnn_ref import numpy as ref
 
 from ..exercise import NO_LIBRARIES, Exercise, Mistake
 from ..registry import register
+from . import _textbook
 
-#: the chapter is NumPy only: torch would give clip_grad_norm_ (and autograd) for free
-FORBIDDEN = NO_LIBRARIES
 
 
 # -- backprop_to_each_step ----------------------------------------------------------------
@@ -50,20 +51,15 @@ def _draw_backprop(rng, s):
 
 
 def _backprop_reference(dh_last, h, W_hh):
-    """dL/dh_t for every t, from rnn_ref's BPTT.
-
-    With the upstream gradient only on the last state, ``rnn_backward`` computes
-    ``da_t = dL/da_t`` (a_t the pre-activation of step t); with ``W_xh = I`` (D = H) its
-    ``dx`` is ``da`` itself. Then ``dL/dh_{t-1} = da_t @ W_hh.T`` for t >= 1 and
-    ``dL/dh_{T-1} = dh_last``.
-    """
+    """dL/dh_t for every t: ``rnn_ref``'s step backward applied from the last state down,
+    each step sending its ``dh_prev`` to the state before it (the input path is left out:
+    a zero-width input, so that only the recurrence carries the gradient)."""
     N, T, H = h.shape
-    dh = np.zeros((N, T, H))
-    dh[:, -1] = dh_last
-    da, _, _, _, _ = ref.rnn_backward(dh, np.zeros((N, T, H)), None, h, np.eye(H), W_hh)  # (N, T, H)
-    out = np.empty((N, T, H))
+    out = np.empty((N, T, H))                                            # (N, T, H)
     out[:, -1] = dh_last
-    out[:, :-1] = da[:, 1:] @ W_hh.T
+    no_input, no_weights = np.zeros((N, 0)), np.zeros((0, H))
+    for t in range(T - 1, 0, -1):                                        # out[:, t-1]: (N, H)
+        out[:, t - 1] = ref.rnn_step_backward(out[:, t], no_input, h[:, t - 1], h[:, t], no_weights, W_hh)[1]
     return (out,)
 
 
@@ -138,7 +134,8 @@ BACKPROP = Exercise(
                 "dh_steps[:, T-1] (the last index) is dh_last, and earlier steps have smaller indices.",
                 lambda dh_last, h, W_hh: (_backprop_reference(dh_last, h, W_hh)[0][:, ::-1],)),
     ),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.backprop_to_each_step,
 )
 
 
@@ -241,7 +238,8 @@ SPECTRAL = Exercise(
                 "W / (rho * radius) has radius 1 / rho.",
                 lambda W, rho: (W / (float(rho) * np.abs(_eig(W)).max()),)),
     ),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.spectral_scale,
 )
 
 
@@ -267,7 +265,9 @@ def _draw_clip(rng, s):
         # above the threshold, clipping by value must change something, and clipping each
         # array by its own norm must change all three
         if not s["above"] or (biggest > 1.2 * max_norm and min(_norms(*grads)) > 1.2 * max_norm):
-            return dict(dW_xh=grads[0], dW_hh=grads[1], db_h=grads[2], max_norm=np.array(max_norm))
+            scale = s.get("scale", 1.0)       # a tiny case: the 1e-6 in the factor changes it by about 1 %
+            return dict(dW_xh=grads[0] * scale, dW_hh=grads[1] * scale, db_h=grads[2] * scale,
+                        max_norm=np.array(max_norm * scale))
 
 
 def _clip_reference(dW_xh, dW_hh, db_h, max_norm):
@@ -313,7 +313,8 @@ CLIP = Exercise(
     draw=_draw_clip,
     reference=_clip_reference,
     # above the threshold, below it, above again; D != H so that swapped outputs show in the shapes
-    cases=({"D": 3, "H": 5, "above": 1}, {"D": 4, "H": 3, "above": 0}, {"D": 2, "H": 6, "above": 1}),
+    cases=({"D": 3, "H": 5, "above": 1}, {"D": 4, "H": 3, "above": 0}, {"D": 2, "H": 6, "above": 1},
+           {"D": 3, "H": 4, "above": 1, "scale": 1e-5}),
     mistakes=(
         Mistake("clipped by value instead of by norm",
                 "Clipping each entry to [-max_norm, max_norm] changes the gradient's direction; scale all "
@@ -349,7 +350,8 @@ CLIP = Exercise(
                 "(check the direction of your comparison).",
                 lambda dW_xh, dW_hh, db_h, max_norm: (dW_xh, dW_hh, db_h)),
     ),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.clip_grad_norm,
 )
 
 register(BACKPROP, SPECTRAL, CLIP)

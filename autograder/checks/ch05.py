@@ -1,4 +1,5 @@
-"""Chapter 5, long short-term memory: lstm_step_forward, lstm_forward, lstm_step_backward.
+"""Chapter 5, long short-term memory: lstm_step_forward, lstm_forward, lstm_step_backward,
+lstm_backward.
 
 The gates are fused in torch's order [i | f | g | o]: ``W_x`` (D, 4H), ``W_h`` (H, 4H) and
 one bias ``b`` (4H,). Inputs are drawn so that the catalogued mistakes give values
@@ -13,10 +14,14 @@ different from the reference and from each other:
   forget gate, ignoring the previous cell or confusing ``c_prev`` with ``c_next`` changes
   the values; ``h_prev`` and ``h0`` lie in (-0.9, 0.9), as ``o * tanh(c)`` does;
 - the sequence cases have ``T >= 3``, so that states that are not carried from step to
-  step differ from the reference (with ``T = 1`` they would coincide).
+  step differ from the reference (with ``T = 1`` they would coincide);
+- ``lstm_backward`` runs on ``h`` and ``c`` from ``rnn_ref``'s forward of the drawn inputs,
+  with an upstream gradient on every step; ``T = 1`` comes last.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 
@@ -25,9 +30,8 @@ from rnn_ref import numpy as ref
 from ._math import sigmoid
 from ..exercise import NO_LIBRARIES, Exercise, Mistake
 from ..registry import register
+from . import _textbook
 
-#: the LSTM is written by hand, backward included: no built-in layers, no autodiff
-FORBIDDEN = NO_LIBRARIES
 
 
 # -- drawing -----------------------------------------------------------------------------
@@ -98,7 +102,7 @@ def _step(x_t, h_prev, c_prev, W_x, W_h, b, *, order="ifgo", interleaved=False, 
 
 
 def _step_with(**kw):
-    return lambda x_t, h_prev, c_prev, W_x, W_h, b: _step(x_t, h_prev, c_prev, W_x, W_h, b, **kw)
+    return partial(_step, **kw)
 
 
 STEP_FORWARD = Exercise(
@@ -161,7 +165,8 @@ STEP_FORWARD = Exercise(
                 "Return the hidden state first: (h_next, c_next).",
                 _step_with(swap=True)),
     ),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.f_lstm_step_forward,
 )
 
 
@@ -187,7 +192,7 @@ def _run(x, h0, c0, W_x, W_h, b, *, step=_step, carry_h=True, carry_c=True, zero
 
 
 def _run_with(**kw):
-    return lambda x, h0, c0, W_x, W_h, b: _run(x, h0, c0, W_x, W_h, b, **kw)
+    return partial(_run, **kw)
 
 
 def _forward_reference(x, h0, c0, W_x, W_h, b):
@@ -238,7 +243,9 @@ FORWARD = Exercise(
                 "Within a step: a = x_t @ W_x + h_prev @ W_h + b.",
                 _run_with(step=_step_with(bias=False))),
     ),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.lstm_forward,
+    depends_on=("lstm_step_forward",),
 )
 
 
@@ -270,8 +277,7 @@ def _back(dh_next, dc_next, x_t, h_prev, c_prev, W_x, W_h, b, *, tanh_slope=None
 
 
 def _back_with(**kw):
-    return lambda dh_next, dc_next, x_t, h_prev, c_prev, W_x, W_h, b: _back(
-        dh_next, dc_next, x_t, h_prev, c_prev, W_x, W_h, b, **kw)
+    return partial(_back, **kw)
 
 
 def _back_reference(dh_next, dc_next, x_t, h_prev, c_prev, W_x, W_h, b):
@@ -354,7 +360,86 @@ STEP_BACKWARD = Exercise(
                 "dW_h = h_prev.T @ da, shaped like W_h (H, 4H).",
                 _transposed(4)),
     ),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.f_lstm_step_backward,
+    gates=("i", "f", "g", "o"),
 )
 
-register(STEP_FORWARD, FORWARD, STEP_BACKWARD)
+
+
+# -- lstm_backward -----------------------------------------------------------------------
+
+def _draw_bptt(rng, s):
+    N, T, D, H = s["N"], s["T"], s["D"], s["H"]
+    seq = _draw_seq(rng, s)
+    h, c = ref.lstm_forward(**seq)                                       # (N, T, H) each
+    return dict(dh=rng.standard_normal((N, T, H)), x=seq["x"], h0=seq["h0"], c0=seq["c0"], h=h, c=c,
+                W_x=seq["W_x"], W_h=seq["W_h"], b=seq["b"])
+
+
+def _bptt_reference(dh, x, h0, c0, h, c, W_x, W_h, b):
+    return ref.lstm_backward(dh, None, x, h0, c0, h, c, W_x, W_h, b)
+
+
+def _bptt(dh, x, h0, c0, h, c, W_x, W_h, b, *, accumulate=True, carry_dh=True, carry_dc=True,
+          forwards=False, late=False, zero_start=False, last_only=False):
+    """BPTT with rnn_ref's step backward and each way of getting the loop wrong."""
+    N, T, D = x.shape
+    dx, dW_x, dW_h, db = np.zeros((N, T, D)), np.zeros_like(W_x), np.zeros_like(W_h), np.zeros_like(b)
+    dh_next, dc_next = np.zeros_like(h0), np.zeros_like(c0)
+    for t in (range(T) if forwards else range(T - 1, -1, -1)):
+        first = np.zeros_like(h0) if zero_start else h0
+        h_prev = h[:, t] if late else (first if t == 0 else h[:, t - 1])               # (N, H)
+        c_prev = c[:, t] if late else ((np.zeros_like(c0) if zero_start else c0) if t == 0 else c[:, t - 1])
+        upstream = dh[:, t] if not last_only or t == T - 1 else 0.0
+        dx[:, t], dhp, dcp, gWx, gWh, gb = ref.lstm_step_backward(
+            upstream + (dh_next if carry_dh else 0.0), dc_next if carry_dc else np.zeros_like(c0),
+            x[:, t], h_prev, c_prev, W_x, W_h, b)
+        dh_next, dc_next = dhp, dcp
+        if accumulate:
+            dW_x, dW_h, db = dW_x + gWx, dW_h + gWh, db + gb
+        else:
+            dW_x, dW_h, db = gWx, gWh, gb
+    return dx, dh_next, dc_next, dW_x, dW_h, db
+
+
+BPTT = Exercise(
+    name="ch05.lstm_backward",
+    function="lstm_backward",
+    args=("dh", "x", "h0", "c0", "h", "c", "W_x", "W_h", "b"),
+    outputs={"dx": ("N", "T", "D"), "dh0": ("N", "H"), "dc0": ("N", "H"),
+             "dW_x": ("D", "4H"), "dW_h": ("H", "4H"), "db": ("4H",)},
+    draw=_draw_bptt,
+    reference=_bptt_reference,
+    cases=({"N": 3, "T": 4, "D": 5, "H": 2, "4H": 8}, {"N": 2, "T": 5, "D": 3, "H": 4, "4H": 16},
+           {"N": 4, "T": 1, "D": 2, "H": 3, "4H": 12}),
+    mistakes=(
+        Mistake("weight gradients not accumulated over time",
+                "W_x, W_h and b are shared by every step: add each step's dW_x, dW_h and db to running "
+                "sums (+=), do not overwrite them (=).", partial(_bptt, accumulate=False)),
+        Mistake("dh not carried to the previous step",
+                "The state h[:, t-1] reaches the loss through step t as well: the gradient entering step t-1 "
+                "is dh[:, t-1] plus the dh_prev that step t returned.", partial(_bptt, carry_dh=False)),
+        Mistake("dc not carried to the previous step",
+                "Pass the dc_prev that step t returned as dc_next of step t-1 (zero only at the last step).",
+                partial(_bptt, carry_dc=False)),
+        Mistake("loop not reversed",
+                "Backpropagation runs against time: for t in range(T - 1, -1, -1), so that the gradient from "
+                "step t+1 is known when you reach step t.", partial(_bptt, forwards=True)),
+        Mistake("states read one step late (h[:, t] as h_prev)",
+                "Step t read h[:, t-1] and c[:, t-1] (h0 and c0 at t = 0): pass those as h_prev and c_prev, "
+                "not the states step t produced.", partial(_bptt, late=True)),
+        Mistake("h0 and c0 ignored at t = 0",
+                "At t = 0 the step read h0 and c0: pass them as h_prev and c_prev, not zeros.",
+                partial(_bptt, zero_start=True)),
+        Mistake("upstream gradient of the last step only",
+                "dh holds a gradient for every step: add dh[:, t] at every t, not only at T-1.",
+                partial(_bptt, last_only=True)),
+    ),
+    forbidden=NO_LIBRARIES,
+    depends_on=("lstm_step_backward",),
+    gates=("i", "f", "g", "o"),
+    formula=_textbook.lstm_backward,
+)
+
+register(STEP_FORWARD, FORWARD, STEP_BACKWARD, BPTT)

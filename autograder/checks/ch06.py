@@ -23,6 +23,8 @@ mistakes of the loop itself.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from rnn_ref import numpy as ref
@@ -30,9 +32,8 @@ from rnn_ref import numpy as ref
 from ._math import sigmoid
 from ..exercise import NO_LIBRARIES, Exercise, Mistake
 from ..registry import register
+from . import _textbook
 
-#: NumPy only: no built-in GRU and no automatic differentiation in an answer
-FORBIDDEN = NO_LIBRARIES
 
 
 def _params(rng, D, H):
@@ -146,7 +147,8 @@ STEP_FORWARD = Exercise(
     reference=lambda **kw: (ref.gru_step_forward(**kw),),
     cases=({"N": 3, "D": 4, "H": 5}, {"N": 4, "D": 2, "H": 3}, {"N": 1, "D": 3, "H": 2}),
     mistakes=tuple(Mistake(name, hint, _step_mistake(knobs)) for name, hint, knobs in _STEP_MISTAKES),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.f_gru_step_forward,
 )
 
 
@@ -176,7 +178,7 @@ def _seq(x, h0, W_x, W_h, b_x, b_h, *, zero_h0=False, carry=True, shift=False, t
 
 
 def _seq_mistake(**knobs):
-    return lambda x, h0, W_x, W_h, b_x, b_h: _seq(x, h0, W_x, W_h, b_x, b_h, **knobs)
+    return partial(_seq, **knobs)
 
 
 FORWARD = Exercise(
@@ -205,7 +207,9 @@ FORWARD = Exercise(
                 "axis=1) does this; np.array(states) puts time first.",
                 _seq_mistake(time_major=True)),
     ),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.gru_forward,
+    depends_on=("gru_step_forward",),
 )
 
 
@@ -243,8 +247,7 @@ def _back(dh_next, x_t, h_prev, W_x, W_h, b_x, b_h, *, reset_factor="full", n_r_
 
 
 def _back_mistake(**knobs):
-    return lambda dh_next, x_t, h_prev, W_x, W_h, b_x, b_h: _back(dh_next, x_t, h_prev, W_x, W_h, b_x, b_h,
-                                                                  **knobs)
+    return partial(_back, **knobs)
 
 
 STEP_BACKWARD = Exercise(
@@ -302,7 +305,9 @@ STEP_BACKWARD = Exercise(
                 "db_x = dax.sum(axis=0), of shape (3H,) (and the same for db_h).",
                 _back_mistake(sum_db=False)),
     ),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.gru_step_backward,
+    gates=("r", "z", "n"),
 )
 
 register(STEP_FORWARD, FORWARD, STEP_BACKWARD)

@@ -20,6 +20,8 @@ reference and from the other mistakes, so that a wrong answer can be named:
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from rnn_ref import numpy as ref
@@ -27,9 +29,8 @@ from rnn_ref import numpy as ref
 from ._math import softmax
 from ..exercise import NO_LIBRARIES, Exercise, Mistake
 from ..registry import register
+from . import _textbook
 
-#: NumPy only: the recurrence is written by hand
-FORBIDDEN = NO_LIBRARIES
 
 
 def _rnn_params(rng, D, H):
@@ -94,8 +95,7 @@ def _m2o(x, lengths, h0, W_xh, W_hh, b_h, W_hy, b_y, *, pick="last_valid", zero_
 
 
 def _m2o_mistake(**knobs):
-    return lambda x, lengths, h0, W_xh, W_hh, b_h, W_hy, b_y: _m2o(x, lengths, h0, W_xh, W_hh, b_h, W_hy, b_y,
-                                                                   **knobs)
+    return partial(_m2o, **knobs)
 
 
 MANY_TO_ONE = Exercise(
@@ -147,7 +147,8 @@ MANY_TO_ONE = Exercise(
                 "The recurrence starts from the given h0, not from zeros.",
                 _m2o_mistake(zero_h0=True)),
     ),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.many_to_one,
 )
 
 
@@ -178,8 +179,7 @@ def _o2m(x0, h0, W_xh, W_hh, b_h, W_hy, b_y, steps, *, feed="y", carry=True, ext
 
 
 def _o2m_mistake(**knobs):
-    return lambda x0, h0, W_xh, W_hh, b_h, W_hy, b_y, steps: _o2m(x0, h0, W_xh, W_hh, b_h, W_hy, b_y, steps,
-                                                                  **knobs)
+    return partial(_o2m, **knobs)
 
 
 ONE_TO_MANY = Exercise(
@@ -220,7 +220,8 @@ ONE_TO_MANY = Exercise(
                 "The first step starts from the given h0, not from zeros.",
                 _o2m_mistake(zero_h0=True)),
     ),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.one_to_many,
 )
 
 
@@ -254,8 +255,7 @@ def _ed(src, tgt_in, h0, W_xh_e, W_hh_e, b_e, W_xh_d, W_hh_d, b_d, W_hy, b_y, *,
 
 
 def _ed_mistake(**knobs):
-    return lambda src, tgt_in, h0, W_xh_e, W_hh_e, b_e, W_xh_d, W_hh_d, b_d, W_hy, b_y: _ed(
-        src, tgt_in, h0, W_xh_e, W_hh_e, b_e, W_xh_d, W_hh_d, b_d, W_hy, b_y, **knobs)
+    return partial(_ed, **knobs)
 
 
 ENCODER_DECODER = Exercise(
@@ -303,7 +303,8 @@ ENCODER_DECODER = Exercise(
                 "The encoder starts from the given h0, not from zeros.",
                 _ed_mistake(zero_h0=True)),
     ),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.encoder_decoder,
 )
 
 register(MANY_TO_ONE, ONE_TO_MANY, ENCODER_DECODER)

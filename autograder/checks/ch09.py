@@ -18,14 +18,15 @@ and from the other mistakes:
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from ._math import softmax
 from ..exercise import NO_LIBRARIES, Exercise, Mistake
 from ..registry import register
+from . import _textbook
 
-#: NumPy only: attention is written by hand
-FORBIDDEN = NO_LIBRARIES
 
 
 # -- causal_self_attention -----------------------------------------------------------------
@@ -62,7 +63,7 @@ def _att(x, W_q, W_k, W_v, *, scale="sqrt", mask="causal", fill=-np.inf, axis=-1
 
 
 def _att_mistake(**knobs):
-    return lambda x, W_q, W_k, W_v: _att(x, W_q, W_k, W_v, **knobs)
+    return partial(_att, **knobs)
 
 
 _OFF_BY_ONE = "mask off by one (position t does not see itself)"
@@ -112,7 +113,8 @@ CAUSAL_SELF_ATTENTION = Exercise(
                 _att_mistake(v_is_x=True)),
     ),
     overflow=Mistake(_OFF_BY_ONE, _OFF_BY_ONE_HINT, _att_mistake(mask="strict")),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.causal_self_attention,
 )
 
 
@@ -149,7 +151,7 @@ def _draw_cost(rng, s):
 
 
 def _cost_mistake(**knobs):
-    return lambda T, D, H: _cost(T, D, H, **knobs)
+    return partial(_cost, **knobs)
 
 
 _COST_HINTS = {
@@ -178,7 +180,8 @@ RNN_VS_ATTENTION_COST = Exercise(
     reference=lambda **kw: _cost(**kw),
     cases=({"Tlo": 3, "Thi": 20}, {"Tlo": 20, "Thi": 200}, {"Tlo": 200, "Thi": 3000}),
     mistakes=tuple(Mistake(name, _COST_HINTS[name], _cost_mistake(**knobs)) for name, knobs in _COST_KNOBS.items()),
-    forbidden=FORBIDDEN,
+    forbidden=NO_LIBRARIES,
+    formula=_textbook.rnn_vs_attention_cost,
 )
 
 register(CAUSAL_SELF_ATTENTION, RNN_VS_ATTENTION_COST)

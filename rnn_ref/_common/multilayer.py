@@ -12,7 +12,7 @@ is explicit: each layer and direction through its kind's explicit backward.
 
 from __future__ import annotations
 
-from .._shapes import Dims
+from .._shapes import Dims, require_steps
 from . import kinds
 from .backend import explicit
 
@@ -28,6 +28,7 @@ def _check(B, kind, x, layers, h0, c0, bidirectional):
     x = B.floats("x", x)
     dims = Dims()
     dims.check("x", x.shape, ("N", "T", "D"))
+    require_steps("x", x.shape)
     if not isinstance(layers, (list, tuple)) or len(layers) == 0 or len(layers) % dirs:
         got = f"{len(layers)} entries" if isinstance(layers, (list, tuple)) else type(layers).__name__
         raise ValueError(f"layers: expected a non-empty list of L*{dirs} parameter dicts "

@@ -15,7 +15,7 @@ lists of ints).
 
 from __future__ import annotations
 
-from .._shapes import Dims
+from .._shapes import Dims, require_steps
 from . import kinds
 from .args import integer, is_real
 from .backend import FLOAT64, explicit
@@ -80,6 +80,7 @@ def _check_src(B, model, src, src_lengths, dims):
     """Validate ``src (N, S)`` and ``src_lengths (N,)``; return (src, lengths) (all S if None)."""
     src = B.integers("src", src, low=0, high=dims["V_s"])
     dims.check("src", src.shape, ("N", "S"))
+    require_steps("src", src.shape, letter="S")
     lengths = None
     if src_lengths is not None:
         lengths = B.integers("src_lengths", src_lengths, low=1, high=dims["S"] + 1)
@@ -135,6 +136,7 @@ def seq2seq_loss(B, kind, model, src, tgt_in, tgt_out, src_lengths=None, tgt_mas
     src, lengths = _check_src(B, model, src, src_lengths, dims)
     tgt_in = B.integers("tgt_in", tgt_in, low=0, high=dims["V_t"])
     dims.check("tgt_in", tgt_in.shape, ("N", "T"))
+    require_steps("tgt_in", tgt_in.shape)
     tgt_out = B.integers("tgt_out", tgt_out, low=0, high=dims["V_t"])
     dims.check("tgt_out", tgt_out.shape, ("N", "T"))
     B.common(src=src, tgt_in=tgt_in, tgt_out=tgt_out)

@@ -8,7 +8,7 @@ chunk boundary.
 
 from __future__ import annotations
 
-from .._shapes import Dims
+from .._shapes import Dims, require_steps
 from . import kinds
 from .args import integer
 from .backend import explicit
@@ -41,12 +41,11 @@ def tbptt_forward_backward(B, kind, x, dh, params, k, h0=None, c0=None):
     x = B.floats("x", x)
     dims = Dims()
     dims.check("x", x.shape, ("N", "T", "D"))
+    require_steps("x", x.shape)
     kinds.check_params(B, spec, params, "params", dims)
     dh = B.floats("dh", dh)
     dims.check("dh", dh.shape, ("N", "T", "H"))
     k = integer("k", k, low=1, what="a positive integer chunk length")
-    if dims["T"] == 0:
-        raise ValueError(f"x: expected at least one time step, got shape {tuple(x.shape)}")
     h_prev, c_prev = kinds.check_states(B, spec, dims, ("N", "H"), "h0", h0, "c0", c0)
     B.common(x=x, dh=dh, h0=h_prev, c0=c_prev, params=params[spec.names[0]])
 

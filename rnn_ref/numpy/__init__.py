@@ -3,9 +3,13 @@
 Batch-first shapes throughout: x (N, T, D), hidden (N, H), outputs (N, T, V).
 Weights multiply from the right: ``x @ W_xh + h @ W_hh + b``. This package never
 imports torch.
+
+The sequence functions here are the fast kernels; :mod:`rnn_ref.numpy.plain` holds the
+definition they are tested against (the same functions as loops over the step functions).
 """
 
 from .._common import API
+from . import plain
 from .gradcheck import numeric_gradient, rel_error
 from .gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from .clip import clip_grad_norm, clip_grad_value

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._shapes import Dims
+from .._shapes import Dims, require_steps
 
-__all__ = ["Dims", "floats", "result_dtype", "integers"]
+__all__ = ["Dims", "require_steps", "floats", "result_dtype", "integers"]
 
 
 def floats(name: str, value, *, finite: bool = False, optional: bool = False):

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._fused import block_steps, inputs_with_ones, sigmoid
-from ._validate import Dims, floats, result_dtype
+from ._validate import Dims, floats, require_steps, result_dtype
 
 __all__ = ["gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward"]
 
@@ -123,6 +123,7 @@ def _check_sequence_args(x, h0, W_x, W_h, b_x, b_h):
     x, h0 = floats("x", x), floats("h0", h0, optional=True)
     dims = Dims()
     dims.check("x", x.shape, ("N", "T", "D"))
+    require_steps("x", x.shape)
     W_x, W_h, b_x, b_h = _check_weights(dims, W_x, W_h, b_x, b_h)
     if h0 is not None:
         dims.check("h0", h0.shape, ("N", "H"))

@@ -159,7 +159,8 @@ def mse_loss(pred, target, mask=None):
     """Mean squared error over the counted time steps, and its gradient.
 
     The loss is the mean of ``(pred - target) ** 2`` over every feature of every
-    position with ``mask[n, t] = 1``.
+    position with ``mask[n, t] = 1`` (0 with a zero gradient when none counts). Excluded
+    positions are never read: a NaN or inf there (padding) changes nothing.
 
     Args:
         pred: (N, T, V) predictions; target: (N, T, V) values; mask: (N, T) optional.
@@ -176,5 +177,6 @@ def mse_loss(pred, target, mask=None):
     count = m.sum() * dims["V"]
     if count == 0:
         return 0.0, np.zeros_like(pred, dtype=dtype)
-    diff = (pred - target) * m                                      # (N, T, V)
+    with np.errstate(invalid="ignore", over="ignore"):              # excluded inf - inf
+        diff = np.where(m != 0, pred - target, 0).astype(dtype, copy=False)  # (N, T, V) selected
     return float((diff * diff).sum() / count), (2.0 / count) * diff

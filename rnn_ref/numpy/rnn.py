@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import Dims, floats, result_dtype
+from ._validate import Dims, floats, require_steps, result_dtype
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward"]
 
@@ -78,6 +78,7 @@ def _check_sequence_args(x, h0, W_xh, W_hh, b_h=None):
     W_xh, W_hh = floats("W_xh", W_xh, finite=True), floats("W_hh", W_hh, finite=True)
     dims = Dims()
     dims.check("x", x.shape, ("N", "T", "D"))
+    require_steps("x", x.shape)
     dims.check("W_hh", W_hh.shape, ("H", "H"))   # H from the square matrix first, so that a
     dims.check("W_xh", W_xh.shape, ("D", "H"))   # transposed W_xh is reported against it
     if h0 is not None:

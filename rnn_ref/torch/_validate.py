@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import torch
 
-from .._shapes import Dims
+from .._shapes import Dims, require_steps
 
-__all__ = ["Dims", "floats", "integers", "common", "cast"]
+__all__ = ["Dims", "require_steps", "floats", "integers", "common", "cast"]
 
 FULL = (torch.float32, torch.float64)
 HALF = (torch.float16, torch.bfloat16)

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 
 __all__ = ["numeric_gradient", "rel_error"]
@@ -21,7 +23,8 @@ def numeric_gradient(f, x, df=None, eps=1e-6):
 
     Args:
         f: callable taking ``x`` and returning a number or a tensor.
-        x: floating torch.Tensor of any shape, modified during the call and restored.
+        x: floating torch.Tensor of any shape and strides (a transposed or sliced view
+            too), modified during the call and restored.
         df: tensor shaped like ``f(x)``, or None.
         eps: the step.
 
@@ -31,19 +34,20 @@ def numeric_gradient(f, x, df=None, eps=1e-6):
     if not isinstance(x, torch.Tensor) or not x.dtype.is_floating_point:
         raise ValueError(f"x: expected a floating torch.Tensor, got {type(x).__name__}"
                          f"{' of dtype ' + str(x.dtype) if hasattr(x, 'dtype') else ''}")
-    grad = torch.zeros_like(x)
-    flat, gflat = x.view(-1), grad.view(-1)
-    for k in range(flat.numel()):
-        old = flat[k].clone()
-        flat[k] = old + eps
+    grad = torch.zeros(x.shape, dtype=x.dtype, device=x.device)
+    weight = None if df is None else torch.as_tensor(df, dtype=torch.float64)
+    # Index by position, not through a flat view: x may be non-contiguous (W.t(), x[:, ::2]).
+    for i in itertools.product(*(range(n) for n in x.shape)):  # every entry of x; () for 0-d
+        old = x[i].clone()
+        x[i] = old + eps
         plus = torch.as_tensor(f(x), dtype=torch.float64)
-        flat[k] = old - eps
+        x[i] = old - eps
         minus = torch.as_tensor(f(x), dtype=torch.float64)
-        flat[k] = old
+        x[i] = old
         diff = plus - minus
-        if df is not None:
-            diff = diff * torch.as_tensor(df, dtype=torch.float64).to(diff.device)
-        gflat[k] = diff.sum() / (2 * eps)
+        if weight is not None:
+            diff = diff * weight.to(diff.device)
+        grad[i] = diff.sum() / (2 * eps)
     return grad
 
 

@@ -16,7 +16,9 @@ recomputes every gate with two matmuls over all steps (or takes them from the op
 once, the coefficients that turn dL/dh_t into the gate gradients, so one reverse step
 costs one ``mul``, one ``addcmul_`` and one ``addmm_``; the gate gradients on the input
 side are one batched product after the loop. One forward step costs one ``addmm`` and
-five pointwise kernels (``lerp`` computes ``(1 - z) * n + z * h`` in one).
+five pointwise kernels (``lerp`` computes ``(1 - z) * n + z * h`` in one). The pointwise
+parts are :func:`_cell` and :func:`_step_grads`; ``python -m benchmarks.gpu`` swaps in
+``torch.compile``-d versions of :func:`_cell_fused` and :func:`_step_grads_fused`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 import torch
 
 from ._seq import recording, states_before, time_major, upstream
-from ._validate import Dims, cast, common, floats
+from ._validate import Dims, cast, common, floats, require_steps
 
 __all__ = ["gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward"]
 
@@ -50,6 +52,30 @@ def _cell(a_x, a_h, h_prev, h_out):
     torch.lerp(n, h_prev, z, out=h_out)                      # n + z*(h_prev - n)
 
 
+def _cell_fused(a_x, a_h, h_prev, h_out):
+    """The same as :func:`_cell` written for ``torch.compile`` (one fused kernel)."""
+    H = h_out.shape[1]
+    r = torch.sigmoid(a_x[:, :H] + a_h[:, :H])               # (N, H)
+    z = torch.sigmoid(a_x[:, H:2 * H] + a_h[:, H:2 * H])     # (N, H)
+    n = torch.tanh(a_x[:, 2 * H:] + r * a_h[:, 2 * H:])      # (N, H)
+    h_out.copy_(n + z * (h_prev - n))
+    a_x.copy_(torch.cat((r, z, n), dim=1))                   # (N, 3H) activations
+
+
+def _step_grads(g, K_h, z, dAh, into):
+    """One reverse step, pointwise part: ``g (N, H)`` is dL/dh_t (recurrence included),
+    ``K_h (N, 3, H)`` the step's coefficients, ``z (N, H)`` its update gate; writes
+    ``dAh (N, 3, H)`` = dL/d(a_h) and adds the direct path ``g * z`` to ``into`` (dL/dh_{t-1})."""
+    torch.mul(K_h, g.unsqueeze(1), out=dAh)
+    into.addcmul_(g, z)
+
+
+def _step_grads_fused(g, K_h, z, dAh, into):
+    """The same as :func:`_step_grads`, written for ``torch.compile``."""
+    dAh.copy_(K_h * g.unsqueeze(1))
+    into.copy_(into + g * z)
+
+
 def _check(names, x, h0, W_x, W_h, b_x=None, b_h=None, **more):
     """Checks under ``names`` = (x's name, h0's name, x's contract); returns tensors cast."""
     x_name, h0_name, x_contract = names
@@ -62,6 +88,8 @@ def _check(names, x, h0, W_x, W_h, b_x=None, b_h=None, **more):
     _, dtype = common(**{x_name: x, h0_name: h0}, W_x=W_x, W_h=W_h, b_x=b_x, b_h=b_h, **more)
     dims = Dims()
     dims.check(x_name, x.shape, x_contract)
+    if len(x_contract) == 3:                                 # a sequence (N, T, D)
+        require_steps(x_name, x.shape)
     dims.check("W_h", W_h.shape, ("H", "3H"))
     dims.check("W_x", W_x.shape, ("D", "3H"))
     for name, value in (("b_x", b_x), ("b_h", b_h)):
@@ -131,8 +159,8 @@ def gru_forward(x, h0, W_x, W_h, b_x, b_h, *, cache=None):
     return _forward(*_check(_SEQ, x, h0, W_x, W_h, b_x, b_h), cache=cache)
 
 
-def _forward(x, h0, W_x, W_h, b_x, b_h, cache=None):
-    """:func:`gru_forward` on checked tensors of one dtype and device.
+def _forward(x, h0, W_x, W_h, b_x, b_h, cache=None, cell=_cell):
+    """:func:`gru_forward` on checked tensors of one dtype and device; ``cell`` as :func:`_cell`.
 
     ``cache`` (a dict) receives ``h`` and, on the fast path, the gates ``A (T, N, 3H)``
     (r, z, n) and ``Ah (T, N, 3H)`` (``h_{t-1} @ W_h + b_h``) that :func:`_backward` takes.
@@ -160,7 +188,7 @@ def _forward(x, h0, W_x, W_h, b_x, b_h, cache=None):
         for t in range(T):                                   # A[t]: (N, 3H)
             a_h = Ah[t if keep else 0]                       # (N, 3H)
             torch.addmm(b_h, prev, W_h, out=a_h)
-            _cell(A[t], a_h, prev, hs[t])
+            cell(A[t], a_h, prev, hs[t])
             prev = hs[t]
         h = hs.transpose(0, 1)                               # (N, T, H) view
         if keep:
@@ -196,9 +224,10 @@ def gru_backward(dh, x, h0, h, W_x, W_h, b_x, b_h, *, cache=None):
 
 
 @torch.no_grad()
-def _backward(dh, x, h0, W_x, W_h, b_x, b_h, h=None, gates=None):
+def _backward(dh, x, h0, W_x, W_h, b_x, b_h, h=None, gates=None, step=_step_grads):
     """:func:`gru_backward` on checked tensors. ``h=None`` (T = 1 only) recomputes it;
-    ``gates``: ``(A, Ah)`` kept by :func:`_forward` (read only), or None to recompute them."""
+    ``gates``: ``(A, Ah)`` kept by :func:`_forward` (read only), or None to recompute them;
+    ``step`` as :func:`_step_grads`."""
     N, T, D = x.shape
     H = W_h.shape[0]
     xs = time_major(x)                                       # (T*N, D)
@@ -224,10 +253,8 @@ def _backward(dh, x, h0, W_x, W_h, b_x, b_h, h=None, gates=None):
     dh0 = x.new_zeros((N, H))
     W_h_T = W_h.t()                                          # (3H, H) view
     for t in range(T - 1, -1, -1):
-        g = dhb[t]                                           # (N, H) dL/dh_t
-        torch.mul(K_h[t], g.unsqueeze(1), out=dAh[t])
         into = dhb[t - 1] if t else dh0                      # dL/dh_{t-1}
-        into.addcmul_(g, z[t])
+        step(dhb[t], K_h[t], z[t], dAh[t], into)             # dhb[t]: (N, H) dL/dh_t
         into.addmm_(dAh[t].view(N, 3 * H), W_h_T)
     dA2 = (K * dhb.unsqueeze(2)).reshape(T * N, 3 * H)          # (T*N, 3H) dL/da_x, all steps
     dAh2 = dAh.view(T * N, 3 * H)                            # (T*N, 3H)

@@ -172,7 +172,8 @@ def mse_loss(pred, target, mask=None):
     """Mean squared error over the counted time steps, and its gradient.
 
     The loss is the mean of ``(pred - target) ** 2`` over every feature of every
-    position with ``mask[n, t] = 1`` (0 with a zero gradient when none counts).
+    position with ``mask[n, t] = 1`` (0 with a zero gradient when none counts). Excluded
+    positions are never read: a NaN or inf there (padding) changes nothing.
 
     Args:
         pred: (N, T, V) predictions; target: (N, T, V) values; mask: (N, T) optional.
@@ -188,5 +189,5 @@ def mse_loss(pred, target, mask=None):
     pred, target = cast(dtype, pred, target)
     m = _mask(mask, dims, dtype, device).unsqueeze(2)               # (N, T, 1)
     count = (m.sum() * dims["V"]).clamp(min=1)                      # 0-d; 1 when nothing counts
-    diff = (pred - target) * m                                      # (N, T, V)
+    diff = torch.where(m != 0, pred - target, 0)                    # (N, T, V) selected
     return (diff * diff).sum() / count, (2.0 / count) * diff

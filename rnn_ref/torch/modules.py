@@ -35,7 +35,7 @@ from torch.autograd.function import once_differentiable
 from . import gru as _gru
 from . import lstm as _lstm
 from . import rnn as _rnn
-from ._validate import Dims, common, floats
+from ._validate import Dims, common, floats, require_steps
 from .convert import KINDS, from_torch_state_dict, to_torch_state_dict
 
 __all__ = ["RNN", "LSTM", "GRU"]
@@ -142,8 +142,7 @@ class _Recurrent(torch.nn.Module):
         S = self.num_layers * self.num_directions
         dims = Dims(D=self.input_size, H=self.hidden_size, **{"L*dirs": S})
         dims.check("x", x.shape, ("N", "T", "D"))
-        if x.shape[1] == 0:
-            raise ValueError("x: expected at least one time step, got T = 0")
+        require_steps("x", x.shape)
         for name, value in (("h0", h0), ("c0", c0)):
             if value is not None:
                 dims.check(name, value.shape, ("L*dirs", "N", "H"))

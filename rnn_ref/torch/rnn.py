@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 
 from ._seq import recording, states_before, time_major, upstream
-from ._validate import Dims, cast, common, floats
+from ._validate import Dims, cast, common, floats, require_steps
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward"]
 
@@ -95,6 +95,7 @@ def _check_sequence_args(x, h0, W_xh, W_hh, b_h=None, **more):
     _, dtype = common(x=x, h0=h0, W_xh=W_xh, W_hh=W_hh, b_h=b_h, **more)
     dims = Dims()
     dims.check("x", x.shape, ("N", "T", "D"))
+    require_steps("x", x.shape)
     _check_weights(dims, W_xh, W_hh, b_h)
     if h0 is not None:
         dims.check("h0", h0.shape, ("N", "H"))

@@ -4,7 +4,7 @@ A "textbook" RNN / LSTM / GRU in NumPy, written the way typical course notebooks
 them: one weight matrix per gate, the input and recurrent matmuls of every gate done per
 time step, a list of per-step caches kept by the forward, per-step weight-gradient
 accumulation in the backward. It computes the same function as :mod:`rnn_ref.numpy`
-(tests/test_bench.py checks that) and exists only so that ``python -m rnn_ref.bench``
+(tests/test_bench.py checks that) and exists only so that ``python -m benchmarks.cpu``
 can show how much the fused, time-major implementation gains over it.
 
 Parameters come in the reference layout (fused columns, torch's gate order) and are split

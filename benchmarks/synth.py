@@ -1,37 +1,20 @@
-"""Build synthetic submissions from the released notebook (demo class, test suites).
+"""Build synthetic submissions from the released notebook (demo class, benchmarks, tests).
 
 A submission is the release notebook with some answer cells replaced; optional edits
 then tamper with it the way students do (delete or edit a test cell, duplicate one,
-change the kernelspec, add cells). Solutions are read from the source notebook with
-nbgrader's solution markers removed, so nothing is written twice.
+change the kernelspec, add cells). Solutions come from :mod:`autograder.sources`, so
+nothing is written twice.
 """
 
 from __future__ import annotations
 
 import copy
-import secrets
 import os
-import re
+import secrets
 
 import nbformat
 
-_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[^\n]*\n?", re.M)
-
-
-def strip_markers(source: str) -> str:
-    """A source cell's code without nbgrader's solution and hidden-test marker lines."""
-    return _MARKERS.sub("", source)
-
-
-def solution_sources(source_path: str) -> dict[str, str]:
-    """``{grade_id: code}`` of the source notebook's answer cells, markers removed."""
-    nb = nbformat.read(source_path, as_version=4)
-    out = {}
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and cell.cell_type == "code":
-            out[meta["grade_id"]] = strip_markers(cell.source)
-    return out
+from autograder.sources import solution_sources, strip_markers  # noqa: F401 (re-exported for callers)
 
 
 def make_submission(release_path: str, answers: dict[str, str] | None = None) -> nbformat.NotebookNode:

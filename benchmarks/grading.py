@@ -1,6 +1,6 @@
 """Benchmark: the hardened grader against stock, sequential ``nbgrader autograde``.
 
-    python -m autograder.bench [--students 40] [--jobs N]
+    python -m benchmarks.grading [--students 40] [--jobs N]
 
 Builds a class of synthetic submissions (the demo class's three kinds: correct, partly
 wrong, untouched, round-robin) in a temporary copy of the course, then grades it three
@@ -23,8 +23,8 @@ import sys
 import tempfile
 import time
 
-from . import pipeline
-from .baseline import nbgrader_autograde
+from autograder import pipeline
+from autograder.baseline import nbgrader_autograde
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSIGNMENT = "ch02_tanh_recurrence"
@@ -51,7 +51,7 @@ def _flat(results) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m autograder.bench", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m benchmarks.grading", description=__doc__.split("\n\n")[0])
     p.add_argument("--students", type=int, default=40)
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--skip-nbgrader", action="store_true", help="time only the hardened grader")

@@ -1,6 +1,6 @@
 """Speed of rnn_ref.numpy's RNN / LSTM / GRU against torch.nn and a textbook NumPy version.
 
-    python -m rnn_ref.bench [--quick] [--repeat R] [--models rnn,lstm,gru] [--dtypes float32,float64]
+    python -m benchmarks.cpu [--quick] [--repeat R] [--models rnn,lstm,gru] [--dtypes float32,float64]
 
 Every timing is forward + backward, one thread per library (the *_NUM_THREADS variables
 are set before NumPy is imported, and torch.set_num_threads(1)), the median of several
@@ -14,7 +14,7 @@ cores (they still share caches and memory bandwidth, so a loaded machine adds no
   * no-cache : the cache-free call (the backward recomputes the gates from its inputs);
   * torch.nn : ``torch.nn.RNN/LSTM/GRU(batch_first=True)`` on CPU, ``out.backward(dout)``
                with the input and the initial states requiring grad;
-  * textbook : rnn_ref._bench_textbook (per-gate matrices, per-step matmuls and caches),
+  * textbook : benchmarks.textbook (per-gate matrices, per-step matmuls and caches),
                on the long-sequence rows (T = 1000) only.
 
 It then prints the LSTM's matmul throughput (FLOPs of its forward and backward matmuls,
@@ -38,7 +38,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from rnn_ref import _bench_textbook as textbook  # noqa: E402
+from benchmarks import textbook  # noqa: E402
 from rnn_ref import numpy as ref  # noqa: E402
 
 FULL_SHAPES = [(32, 50, 64, 128), (64, 100, 128, 256), (1, 1000, 1, 128), (64, 100, 65, 512)]
@@ -218,7 +218,7 @@ def gemm_flops_per_s(n, dtype, reps=5):
 # ----------------------------------------------------------------------------- main
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m rnn_ref.bench", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.cpu", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="tiny shapes, one repeat: a smoke run")
     ap.add_argument("--repeat", type=int, default=5,
                     help="timed rounds per row after the warm-up (three times as many for rows under 0.3 s a round)")
@@ -239,7 +239,7 @@ def main(argv=None):
     torch.set_num_threads(1)
     started = time.perf_counter()
     cheap = 1 if args.quick else 3
-    print("rnn_ref.bench: forward + backward, one thread per library; CPU-time median of "
+    print("benchmarks.cpu: forward + backward, one thread per library; CPU-time median of "
           f"{repeat} rounds after a warm-up ({cheap * repeat} for rows under 0.3 s a round)")
     for line in describe_environment():
         print("  " + line)

@@ -1,0 +1,270 @@
+"""``check`` for a graded class: verdicts from precomputed fixtures, no answer inside.
+
+In a class bundle (``python -m autograder release --class DIR``) this is what a learner's
+``from autograder import check`` imports: the bundle's ``autograder`` package holds this
+module, the comparison helpers (``compare``, ``guidance``, ``result``) and, per chapter,
+the fixtures of the *visible* checks: for every case the inputs, the expected outputs and
+the outputs of each catalogued mistake, all computed by the instructor's full checks.
+No reference implementation, no check module, no hidden-test input travels with it.
+
+Verdicts are the full checks' verdicts: the same cases, tolerances, shape contracts,
+in-place and exception handling, and a wrong answer is named when its outputs equal a
+catalogued mistake's stored outputs (or overflow as that mistake does), or when a function
+it calls fails its own check. What needs the reference at run time -- describing an
+uncatalogued mistake, locating the difference -- is left to the instructor's grader.
+
+Layout of a fixture folder: ``<chapter>.json`` (``checks``: check name -> case set;
+``sets``: case set -> exercise description) and ``<chapter>.npz`` (arrays named
+``<set>|<case>|in|<arg>``, ``|out|<k>``, ``|m<j>|<k>`` for mistake j, ``|ov|<k>`` for the
+overflow mistake).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from ..compare import close, first_difference, fmt_shape, to_plain_array
+from ..guidance import explain
+from ..result import CheckFailed, CheckResult
+
+#: the fixtures beside this package in a bundle (``autograder/fixtures``)
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
+#: the mistake name of an answer that writes into its arguments (as the full checks name it)
+INPLACE = "argument modified in place"
+_INPLACE_TAIL = "compute a new array instead (an in-place update corrupts the caller's data)."
+
+__all__ = ["check", "run_check", "CheckFailed", "FixtureStore"]
+
+
+class FixtureStore:
+    """The fixtures of one folder, loaded per chapter on first use."""
+
+    def __init__(self, folder: str = FIXTURES):
+        self.folder = folder
+        self._chapters: dict[str, tuple[dict, dict]] = {}
+
+    def chapter(self, chapter: str) -> tuple[dict, dict]:
+        if chapter not in self._chapters:
+            meta_path = os.path.join(self.folder, f"{chapter}.json")
+            if not os.path.exists(meta_path):
+                known = sorted(f[:-5] for f in os.listdir(self.folder) if f.endswith(".json")) \
+                    if os.path.isdir(self.folder) else []
+                raise ValueError(f"check name: expected a chapter of this class ({', '.join(known) or 'none'}), "
+                                 f"got {chapter!r}")
+            with open(meta_path) as f:
+                meta = json.load(f)
+            with np.load(os.path.join(self.folder, f"{chapter}.npz"), allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+            self._chapters[chapter] = (meta, arrays)
+        return self._chapters[chapter]
+
+    def check_set(self, check_name: str) -> tuple["CaseSet", str]:
+        if not isinstance(check_name, str) or check_name.count(".") != 2:
+            raise ValueError(f"check name: expected '<chapter>.<exercise>.<kind>', got {check_name!r}")
+        meta, _ = self.chapter(check_name.split(".")[0])
+        if check_name not in meta["checks"]:
+            raise ValueError(f"check name: expected one of the visible checks of this chapter "
+                             f"({', '.join(sorted(meta['checks']))}), got {check_name!r}")
+        spec = meta["checks"][check_name]
+        return self.case_set(check_name.split(".")[0], spec["set"]), spec["kind"]
+
+    def case_set(self, chapter: str, key: str) -> "CaseSet":
+        meta, arrays = self.chapter(chapter)
+        return CaseSet(self, chapter, key, meta["sets"][key], arrays)
+
+
+class CaseSet:
+    """One exercise's cases at one seed: inputs, expected outputs, mistakes' outputs."""
+
+    def __init__(self, store: FixtureStore, chapter: str, key: str, spec: dict, arrays: dict):
+        self.store, self.chapter, self.key, self.spec = store, chapter, key, spec
+        self.name, self.function = spec["exercise"], spec["function"]
+        self.args, self.outputs = spec["args"], [(o, tuple(c)) for o, c in spec["outputs"]]
+        self.rtol, self.atol = spec["rtol"], spec["atol"]
+        self.cases = [dict(s) for s in spec["cases"]]
+        self._arrays = arrays
+
+    def _get(self, i: int, part: str, name) -> np.ndarray | None:
+        return self._arrays.get(f"{self.key}|{i}|{part}|{name}")
+
+    def inputs(self, i: int) -> dict:
+        out = dict(self.spec["scalars"][i])
+        for a in self.args:
+            arr = self._get(i, "in", a)
+            if arr is not None:
+                out[a] = arr.copy()
+        return out
+
+    def expected(self, i: int) -> tuple:
+        return tuple(self._get(i, "out", k) for k in range(len(self.outputs)))
+
+    def mistake_outputs(self, i: int, part: str):
+        first = self._get(i, part, 0)
+        if first is None:
+            return None
+        return tuple(self._get(i, part, k) for k in range(self.spec["n_outputs"][part]))
+
+    # -- calling the learner's function, as the full checks do ---------------------------
+
+    def call_student(self, fn, inputs: dict):
+        args = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inputs.items()}
+        try:
+            raw = fn(*[args[a] for a in self.args])
+        except NotImplementedError:
+            return None, f"{self.function} is not implemented yet (it raised NotImplementedError)."
+        except Exception as exc:  # the learner's bug, reported, never propagated
+            return None, explain(exc, self.function, inputs)
+        names = [o for o, _ in self.outputs]
+        if len(names) == 1:
+            if isinstance(raw, tuple):
+                return None, (f"{self.function} should return one array ({names[0]}), "
+                              f"got a tuple of {len(raw)} items")
+            items = (raw,)
+        else:
+            if not isinstance(raw, (tuple, list)) or len(raw) != len(names):
+                got = f"a {type(raw).__name__}" + (f" of {len(raw)} items" if isinstance(raw, (tuple, list)) else "")
+                return None, (f"{self.function} should return a tuple of {len(names)} arrays "
+                              f"({', '.join(names)}), got {got}")
+            items = tuple(raw)
+        try:
+            outs = tuple(to_plain_array(item, name) for item, name in zip(items, names))
+        except TypeError as exc:
+            return None, f"{self.function}: {exc}"
+        outs = tuple(o.reshape(()) if contract == () and o.shape == (1,) else o
+                     for o, (_, contract) in zip(outs, self.outputs))
+        mutated = [a for a in self.args if isinstance(inputs.get(a), np.ndarray)
+                   and not np.array_equal(args[a], inputs[a], equal_nan=True)]
+        if mutated:
+            return None, f"{self.function} modified its argument {mutated[0]} in place; " + _INPLACE_TAIL
+        return outs, None
+
+    # -- the two kinds of check ------------------------------------------------------------
+
+    def check_shape(self, fn, points: float = 1.0, lookup=None) -> CheckResult:
+        name = f"{self.name}.shape"
+        for i, sizes in enumerate(self.cases):
+            inputs = self.inputs(i)
+            outs, error = self.call_student(fn, inputs)
+            if error:
+                return _fail(name, points, error, INPLACE if error.endswith(_INPLACE_TAIL) else "")
+            for out, (oname, contract) in zip(outs, self.outputs):
+                want = tuple(sizes[c] if isinstance(c, str) else c for c in contract)
+                if out.shape != want:
+                    return self._named_failure(name, points, (
+                        f"{oname} has shape {fmt_shape(out.shape)}; expected {fmt_shape(contract)} = "
+                        f"{fmt_shape(want)} for inputs {_shapes(inputs)}."), i, outs, fn, lookup)
+                if not np.isfinite(out).all():
+                    return self._named_failure(name, points, f"{oname} contains NaN or inf for inputs "
+                                               f"{_shapes(inputs)}.", i, outs, fn, lookup)
+        return _pass(name, points, f"shapes right on {len(self.cases)} cases")
+
+    def check_values(self, fn, points: float = 1.0, lookup=None) -> CheckResult:
+        name = f"{self.name}.values"
+        for i in range(len(self.cases)):
+            inputs = self.inputs(i)
+            outs, error = self.call_student(fn, inputs)
+            if error:
+                return self._dependency_failure(name, points, fn, lookup) or _fail(
+                    name, points, error, INPLACE if error.endswith(_INPLACE_TAIL) else "")
+            want = self.expected(i)
+            for k, ((oname, _), got) in enumerate(zip(self.outputs, outs)):
+                if got.shape != want[k].shape:
+                    return self._named_failure(name, points, (
+                        f"{oname} has shape {fmt_shape(got.shape)}; expected {fmt_shape(want[k].shape)} "
+                        f"for inputs {_shapes(inputs)}. Fix the shape first."), i, outs, fn, lookup)
+                if not close(got, want[k], self.rtol, self.atol):
+                    return self._named_failure(name, points, (
+                        f"{oname} differs from the reference: {first_difference(got, want[k], self.rtol, self.atol)}."),
+                        i, outs, fn, lookup, suffix=f" (inputs {_shapes(inputs)})")
+        return _pass(name, points, f"matches the reference on {len(self.cases)} cases")
+
+    def _named_failure(self, name, points, message, i, outs, fn, lookup, suffix="") -> CheckResult:
+        blamed = self._dependency_failure(name, points, fn, lookup)
+        if blamed:
+            return blamed
+        mistake = self.diagnose(i, outs)
+        if mistake:
+            message = (f"{message.rstrip('.')}. Your output matches the reference with this mistake: "
+                       f"{mistake['name']}. {mistake['hint']}")
+        return _fail(name, points, message + suffix, mistake["name"] if mistake else "")
+
+    def _dependency_failure(self, name, points, fn, lookup) -> CheckResult | None:
+        for dep_name, dep_key in self.spec["depends_on"]:
+            if lookup is not None:
+                try:
+                    dep_fn = lookup(dep_name)
+                except Exception:
+                    dep_fn = None
+            else:
+                dep_fn = getattr(fn, "__globals__", {}).get(dep_name)
+            if not callable(dep_fn):
+                continue
+            result = self.store.case_set(self.chapter, dep_key).check_values(dep_fn, points, lookup=lookup)
+            if not result.passed:
+                return _fail(name, points, (
+                    f"{self.function} calls {dep_name}, and {dep_name} fails its own check; fix it first. "
+                    f"{dep_name}: {result.message}"), f"{dep_name} is wrong" if not result.mistake
+                    else f"{dep_name}: {result.mistake}")
+        return None
+
+    def diagnose(self, i: int, outs: tuple):
+        """The first catalogued mistake whose stored outputs equal ``outs``, or the overflow
+        mistake when ``outs`` is non-finite where its stored outputs are, or None."""
+        for j, mistake in enumerate(self.spec["mistakes"]):
+            wrong = self.mistake_outputs(i, f"m{j}")
+            if wrong is not None and all(close(o, w, self.rtol, self.atol) for o, w in zip(outs, wrong)):
+                return mistake
+        overflow = self.spec["overflow"]
+        if overflow is None or all(np.isfinite(o).all() for o in outs):
+            return None
+        wrong = self.mistake_outputs(i, "ov")
+        if wrong is None:
+            return None
+
+        def same_cause(o, w):
+            both = np.isfinite(o) & np.isfinite(w)
+            return (o.shape == w.shape and np.isfinite(o).all() == np.isfinite(w).all()
+                    and close(o[both], w[both], self.rtol, self.atol))
+        if len(wrong) == len(outs) and all(same_cause(o, w) for o, w in zip(outs, wrong)) \
+                and not all(np.isfinite(w).all() for w in wrong):
+            return overflow
+        return None
+
+
+_STORE = FixtureStore()
+
+
+def run_check(check_name: str, student_fn, points: float = 1.0, *, store: FixtureStore | None = None,
+              lookup=None) -> CheckResult:
+    """The visible check ``check_name`` on ``student_fn``, from the fixtures."""
+    cases, kind = (store or _STORE).check_set(check_name)
+    if not callable(student_fn):
+        return _fail(check_name, points, f"expected the function {cases.function}, got {type(student_fn).__name__}")
+    method = cases.check_shape if kind == "shape" else cases.check_values
+    return method(student_fn, points, lookup=lookup)
+
+
+def check(name: str, fn, *, hidden: bool = False, points: float = 1.0) -> None:
+    """Run the visible check ``name`` on ``fn``; print success or raise :class:`CheckFailed`."""
+    if hidden:
+        raise ValueError(f"hidden: expected False in a class bundle, got True ({name}: hidden tests run only "
+                         "in the instructor's grader)")
+    result = run_check(name, fn, points)
+    if not result.passed:
+        raise CheckFailed(f"{name}: {result.message}") from None
+    print(f"\u2713 {name}: {result.message}")
+
+
+def _shapes(inputs: dict) -> str:
+    return ", ".join(f"{k}{fmt_shape(v.shape)}" for k, v in inputs.items() if isinstance(v, np.ndarray))
+
+
+def _fail(name, points, message, mistake="") -> CheckResult:
+    return CheckResult(name, False, 0.0, float(points), "failed", message, mistake)
+
+
+def _pass(name, points, message) -> CheckResult:
+    return CheckResult(name, True, float(points), float(points), "ok", message)

@@ -1,0 +1,1 @@
+"""The course site's builder: see site/build.py."""
