@@ -36,7 +36,7 @@ from .progress import Progress
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE_NAME = "rnn-course-class"
 #: modules of this package that the student package carries as they are (no answers)
-SHIPPED_MODULES = ("compare.py", "guidance.py", "result.py")
+SHIPPED_MODULES = ("calling.py", "compare.py", "guidance.py", "result.py")
 #: what the student package needs at run time (the notebooks' demo cells need the rest)
 REQUIRES = ("numpy>=1.24", "matplotlib>=3.7", "torch>=2.2")
 

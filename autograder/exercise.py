@@ -34,8 +34,9 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from . import diagnosis, guidance
-from .compare import ATOL, RTOL, close, first_difference, fmt_shape, to_plain_array
+from . import calling, diagnosis
+from .calling import INPLACE, INPLACE_TAIL, NOT_IMPLEMENTED
+from .compare import ATOL, RTOL, close, first_difference, fmt_shape
 from .result import CheckResult
 
 
@@ -52,9 +53,6 @@ NO_LIBRARIES = ALWAYS_FORBIDDEN + RECURRENT_LAYERS + AUTODIFF
 
 
 #: the mistake name of an answer that writes into its arguments
-INPLACE = "argument modified in place"
-_NOT_IMPLEMENTED = "is not implemented yet (it raised NotImplementedError)."
-_INPLACE_TAIL = "compute a new array instead (an in-place update corrupts the caller's data)."
 
 
 @dataclass(frozen=True)
@@ -131,37 +129,7 @@ class Exercise:
 
     def call_student(self, student_fn, inputs: dict):
         """Call ``student_fn`` on copies; return (outputs tuple, None) or (None, message)."""
-        args = _copy(inputs)
-        try:
-            raw = student_fn(*[args[a] for a in self.args])
-        except NotImplementedError:
-            return None, f"{self.function} {_NOT_IMPLEMENTED}"
-        except Exception as exc:  # the student's bug, reported, never propagated
-            return None, guidance.explain(exc, self.function, inputs)
-        names = list(self.outputs)
-        if len(names) == 1:
-            if isinstance(raw, tuple):
-                return None, (f"{self.function} should return one array ({names[0]}), "
-                              f"got a tuple of {len(raw)} items")
-            items = (raw,)
-        else:
-            if not isinstance(raw, (tuple, list)) or len(raw) != len(names):
-                got = f"a {type(raw).__name__}" + (f" of {len(raw)} items" if isinstance(raw, (tuple, list)) else "")
-                return None, (f"{self.function} should return a tuple of {len(names)} arrays "
-                              f"({', '.join(names)}), got {got}")
-            items = tuple(raw)
-        try:
-            outs = tuple(to_plain_array(item, name) for item, name in zip(items, names))
-        except TypeError as exc:
-            return None, f"{self.function}: {exc}"
-        # an output contracted as a scalar may come back as an array of one entry
-        outs = tuple(o.reshape(()) if tuple(self.outputs[n]) == () and o.shape == (1,) else o
-                     for o, n in zip(outs, names))
-        mutated = [a for a in self.args if isinstance(inputs[a], np.ndarray)
-                   and not np.array_equal(args[a], inputs[a], equal_nan=True)]
-        if mutated:
-            return None, (f"{self.function} modified its argument {mutated[0]} in place; " + _INPLACE_TAIL)
-        return outs, None
+        return calling.call_student(self.function, self.args, list(self.outputs.items()), student_fn, inputs)
 
     # -- the two kinds of check ----------------------------------------------------
 
@@ -171,7 +139,7 @@ class Exercise:
         for sizes, inputs in zip(self.cases, self.draw_cases(seed)):
             outs, error = self.call_student(student_fn, inputs)
             if error:
-                return _fail(name, points, error, INPLACE if error.endswith(_INPLACE_TAIL) else "")
+                return _fail(name, points, error, INPLACE if error.endswith(INPLACE_TAIL) else "")
             for out, (oname, contract) in zip(outs, self.outputs.items()):
                 want = tuple(sizes[c] if isinstance(c, str) else c for c in contract)
                 if out.shape != want:
@@ -191,9 +159,9 @@ class Exercise:
         for sizes, inputs in zip(self.cases, self.draw_cases(seed)):
             outs, error = self.call_student(student_fn, inputs)
             if error:
-                blamed = None if error.endswith(_NOT_IMPLEMENTED) or error.endswith(_INPLACE_TAIL) else \
+                blamed = None if error.endswith(NOT_IMPLEMENTED) or error.endswith(INPLACE_TAIL) else \
                     self._dependency_failure(name, points, student_fn, seed, lookup)
-                return blamed or _fail(name, points, error, INPLACE if error.endswith(_INPLACE_TAIL) else "")
+                return blamed or _fail(name, points, error, INPLACE if error.endswith(INPLACE_TAIL) else "")
             want = self.expected(inputs)
             for k, (oname, got) in enumerate(zip(self.outputs, outs)):
                 common = dict(sizes=sizes, student_fn=student_fn, seed=seed, lookup=lookup)
@@ -245,14 +213,8 @@ class Exercise:
 
         for dep_name in self.depends_on:
             dep = exercise_for_function(self.name.split(".")[0], dep_name)
-            if lookup is not None:
-                try:
-                    fn = lookup(dep_name)
-                except Exception:
-                    fn = None
-            else:
-                fn = getattr(student_fn, "__globals__", {}).get(dep_name)
-            if dep is None or not callable(fn):
+            fn = calling.find_function(dep_name, student_fn, lookup)
+            if dep is None or fn is None:
                 continue
             result = dep.check_values(fn, seed, points, lookup=lookup)
             if not result.passed:

@@ -293,6 +293,12 @@ def bwrap_argv(limits: Limits, covers: list[str], as_root: bool) -> list[str]:
     for name in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives", "fonts"):
         if os.path.exists("/etc/" + name):
             argv += ["--ro-bind", "/etc/" + name, "/etc/" + name]
+    # the private /tmp and /dev/shm first: an interpreter or virtual environment that lives
+    # under /tmp (a CI checkout, say) is bound on top of it below, read-only
+    size = str(limits.disk_bytes)
+    argv += ["--proc", "/proc", "--dev", "/dev",
+             "--size", size, "--perms", "01777", "--tmpfs", "/tmp",
+             "--size", size, "--perms", "01777", "--tmpfs", "/dev/shm"]
     shown = ["/usr"] + [p for p in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
                                 if os.path.isdir(p) and not os.path.islink(p)]
     made = set()
@@ -308,11 +314,7 @@ def bwrap_argv(limits: Limits, covers: list[str], as_root: bool) -> list[str]:
     for path in covers:
         if any(_inside(path, b) for b in shown) and os.path.isdir(path):
             argv += ["--size", "4096", "--perms", "0555", "--tmpfs", path]
-    size = str(limits.disk_bytes)
-    argv += ["--proc", "/proc", "--dev", "/dev",
-             "--size", size, "--perms", "01777", "--tmpfs", "/tmp",
-             "--size", size, "--perms", "01777", "--tmpfs", "/dev/shm",
-             "--perms", "0755", "--dir", "/home",
+    argv += ["--perms", "0755", "--dir", "/home",
              "--size", size, "--perms", "0777", "--tmpfs", HOME, "--chdir", HOME, "--clearenv"]
     for key, value in _child_env(HOME, "/tmp").items():
         argv += ["--setenv", key, value]
@@ -411,11 +413,16 @@ def _preexec_inhouse(limits: Limits, hide: list[str], report_fd: int, workdir: s
                              _libc.mount(None, p.encode(), None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY, None) == 0
                              for p in ["/", *keep])
                     # private, size-limited /tmp and /dev/shm; the working folder inside /tmp
+                    # (not where the interpreter or its packages live there: a tmpfs would hide
+                    # them; then "files" is reported as not enforced)
                     opts = f"size={limits.disk_bytes},mode=1777".encode()
-                    tmp = all(_libc.mount(b"tmpfs", p, b"tmpfs", 0, opts) == 0 for p in (b"/tmp", b"/dev/shm"))
+                    tmp = all(not any(_inside(k, p.decode()) for k in keep)
+                              and _libc.mount(b"tmpfs", p, b"tmpfs", 0, opts) == 0 for p in (b"/tmp", b"/dev/shm"))
                     if tmp:
                         os.makedirs(workdir, exist_ok=True)
                         os.chdir(workdir)
+                    elif os.path.isdir(workdir) and _libc.mount(b"tmpfs", workdir.encode(), b"tmpfs", 0, opts) == 0:
+                        os.chdir(workdir)   # at least the working folder is private and writable
                     covered = all(_libc.mount(b"tmpfs", p.encode(), b"tmpfs", 0, b"size=64k,mode=0555") == 0
                                   for p in hide if os.path.isdir(p))
                     if ro and tmp and covered:

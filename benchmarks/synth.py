@@ -14,7 +14,6 @@ import secrets
 
 import nbformat
 
-from autograder.sources import solution_sources, strip_markers  # noqa: F401 (re-exported for callers)
 
 
 def make_submission(release_path: str, answers: dict[str, str] | None = None) -> nbformat.NotebookNode:

@@ -72,7 +72,7 @@ def test_bundle_layout(bundle):
         assert open(out / "notebooks" / rel, "rb").read() == open(path, "rb").read()
     pkg = out / "package"
     assert sorted(os.listdir(pkg)) == ["autograder", "coursekit", "pyproject.toml"]
-    assert sorted(os.listdir(pkg / "autograder")) == ["__init__.py", "compare.py", "fixtures", "guidance.py",
+    assert sorted(os.listdir(pkg / "autograder")) == ["__init__.py", "calling.py", "compare.py", "fixtures", "guidance.py",
                                                       "result.py", "student"]
     assert sorted(built["checks"]) == CHAPTERS
     with pytest.raises(ValueError, match="class: expected a new or empty folder"):

@@ -26,15 +26,13 @@ import os
 
 import numpy as np
 
-from ..compare import close, first_difference, fmt_shape, to_plain_array
-from ..guidance import explain
+from ..compare import close, first_difference, fmt_shape
+from ..calling import INPLACE, INPLACE_TAIL, call_student, find_function
 from ..result import CheckFailed, CheckResult
 
 #: the fixtures beside this package in a bundle (``autograder/fixtures``)
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
 #: the mistake name of an answer that writes into its arguments (as the full checks name it)
-INPLACE = "argument modified in place"
-_INPLACE_TAIL = "compute a new array instead (an in-place update corrupts the caller's data)."
 
 __all__ = ["check", "run_check", "CheckFailed", "FixtureStore"]
 
@@ -110,36 +108,8 @@ class CaseSet:
     # -- calling the learner's function, as the full checks do ---------------------------
 
     def call_student(self, fn, inputs: dict):
-        args = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inputs.items()}
-        try:
-            raw = fn(*[args[a] for a in self.args])
-        except NotImplementedError:
-            return None, f"{self.function} is not implemented yet (it raised NotImplementedError)."
-        except Exception as exc:  # the learner's bug, reported, never propagated
-            return None, explain(exc, self.function, inputs)
-        names = [o for o, _ in self.outputs]
-        if len(names) == 1:
-            if isinstance(raw, tuple):
-                return None, (f"{self.function} should return one array ({names[0]}), "
-                              f"got a tuple of {len(raw)} items")
-            items = (raw,)
-        else:
-            if not isinstance(raw, (tuple, list)) or len(raw) != len(names):
-                got = f"a {type(raw).__name__}" + (f" of {len(raw)} items" if isinstance(raw, (tuple, list)) else "")
-                return None, (f"{self.function} should return a tuple of {len(names)} arrays "
-                              f"({', '.join(names)}), got {got}")
-            items = tuple(raw)
-        try:
-            outs = tuple(to_plain_array(item, name) for item, name in zip(items, names))
-        except TypeError as exc:
-            return None, f"{self.function}: {exc}"
-        outs = tuple(o.reshape(()) if contract == () and o.shape == (1,) else o
-                     for o, (_, contract) in zip(outs, self.outputs))
-        mutated = [a for a in self.args if isinstance(inputs.get(a), np.ndarray)
-                   and not np.array_equal(args[a], inputs[a], equal_nan=True)]
-        if mutated:
-            return None, f"{self.function} modified its argument {mutated[0]} in place; " + _INPLACE_TAIL
-        return outs, None
+        """Call ``fn`` on copies, as the full checks do (:func:`autograder.calling.call_student`)."""
+        return call_student(self.function, self.args, self.outputs, fn, inputs)
 
     # -- the two kinds of check ------------------------------------------------------------
 
@@ -149,7 +119,7 @@ class CaseSet:
             inputs = self.inputs(i)
             outs, error = self.call_student(fn, inputs)
             if error:
-                return _fail(name, points, error, INPLACE if error.endswith(_INPLACE_TAIL) else "")
+                return _fail(name, points, error, INPLACE if error.endswith(INPLACE_TAIL) else "")
             for out, (oname, contract) in zip(outs, self.outputs):
                 want = tuple(sizes[c] if isinstance(c, str) else c for c in contract)
                 if out.shape != want:
@@ -168,7 +138,7 @@ class CaseSet:
             outs, error = self.call_student(fn, inputs)
             if error:
                 return self._dependency_failure(name, points, fn, lookup) or _fail(
-                    name, points, error, INPLACE if error.endswith(_INPLACE_TAIL) else "")
+                    name, points, error, INPLACE if error.endswith(INPLACE_TAIL) else "")
             want = self.expected(i)
             for k, ((oname, _), got) in enumerate(zip(self.outputs, outs)):
                 if got.shape != want[k].shape:
@@ -193,14 +163,8 @@ class CaseSet:
 
     def _dependency_failure(self, name, points, fn, lookup) -> CheckResult | None:
         for dep_name, dep_key in self.spec["depends_on"]:
-            if lookup is not None:
-                try:
-                    dep_fn = lookup(dep_name)
-                except Exception:
-                    dep_fn = None
-            else:
-                dep_fn = getattr(fn, "__globals__", {}).get(dep_name)
-            if not callable(dep_fn):
+            dep_fn = find_function(dep_name, fn, lookup)
+            if dep_fn is None:
                 continue
             result = self.store.case_set(self.chapter, dep_key).check_values(dep_fn, points, lookup=lookup)
             if not result.passed:

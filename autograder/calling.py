@@ -1,0 +1,82 @@
+"""Calling a learner's function the way every check does, in the grader and in a class bundle.
+
+One place for what both check engines (:mod:`autograder.exercise`, with the reference,
+and :mod:`autograder.student`, with precomputed fixtures) must do identically: call on
+copies, turn a raised exception into guidance, hold the result to its declared outputs,
+and notice an argument written in place. The bundle carries this module as it is.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .compare import to_plain_array
+from .guidance import explain
+
+#: the mistake name of an answer that writes into its arguments
+INPLACE = "argument modified in place"
+NOT_IMPLEMENTED = "is not implemented yet (it raised NotImplementedError)."
+INPLACE_TAIL = "compute a new array instead (an in-place update corrupts the caller's data)."
+
+
+def call_student(function: str, arg_names: Sequence[str], outputs: Sequence[tuple[str, tuple]],
+                 fn: Callable, inputs: dict):
+    """Call ``fn`` positionally on copies of ``inputs`` (in ``arg_names`` order).
+
+    Args:
+        function: the name the learner was asked to define (for messages).
+        arg_names: the argument names in call order.
+        outputs: ``(name, shape contract)`` per output; one means a single array returned,
+            several a tuple in this order.
+        fn: the learner's function, or a proxy to it.
+        inputs: ``{arg: value}``; never modified.
+
+    Returns:
+        ``(outputs tuple of float64 arrays, None)`` or ``(None, message for the learner)``.
+    """
+    args = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inputs.items()}
+    try:
+        raw = fn(*[args[a] for a in arg_names])
+    except NotImplementedError:
+        return None, f"{function} {NOT_IMPLEMENTED}"
+    except Exception as exc:  # the learner's bug, reported, never propagated
+        return None, explain(exc, function, inputs)
+    names = [name for name, _ in outputs]
+    if len(names) == 1:
+        if isinstance(raw, tuple):
+            return None, f"{function} should return one array ({names[0]}), got a tuple of {len(raw)} items"
+        items = (raw,)
+    else:
+        if not isinstance(raw, (tuple, list)) or len(raw) != len(names):
+            got = f"a {type(raw).__name__}" + (f" of {len(raw)} items" if isinstance(raw, (tuple, list)) else "")
+            return None, (f"{function} should return a tuple of {len(names)} arrays "
+                          f"({', '.join(names)}), got {got}")
+        items = tuple(raw)
+    try:
+        outs = tuple(to_plain_array(item, name) for item, name in zip(items, names))
+    except TypeError as exc:
+        return None, f"{function}: {exc}"
+    # an output contracted as a scalar may come back as an array of one entry
+    outs = tuple(o.reshape(()) if tuple(contract) == () and o.shape == (1,) else o
+                 for o, (_, contract) in zip(outs, outputs))
+    mutated = [a for a in arg_names if isinstance(inputs.get(a), np.ndarray)
+               and not np.array_equal(args[a], inputs[a], equal_nan=True)]
+    if mutated:
+        return None, f"{function} modified its argument {mutated[0]} in place; " + INPLACE_TAIL
+    return outs, None
+
+
+def find_function(name: str, fn: Callable | None, lookup: Callable | None):
+    """Another learner function by name: through ``lookup`` (the grader's proxies) when
+    given, else from the namespace ``fn`` was defined in (a notebook's globals). None when
+    there is no such callable."""
+    if lookup is not None:
+        try:
+            found = lookup(name)
+        except Exception:
+            found = None
+    else:
+        found = getattr(fn, "__globals__", {}).get(name)
+    return found if callable(found) else None
