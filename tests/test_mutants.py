@@ -29,7 +29,7 @@ import pytest
 from autograder.mutants.analysis import PHRASES, VERDICTS, analyse, summary
 from autograder.mutants.operators import mutants
 
-TARGETS = ("ch01", "ch02", "ch03", "ch04", "ch05", "ch06", "ch07", "ch09")
+TARGETS = ("ch01", "ch02", "ch03", "ch04", "ch05", "ch06", "ch07", "ch08", "ch09")
 
 
 @pytest.mark.parametrize("chapter", TARGETS)

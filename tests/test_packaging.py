@@ -99,3 +99,14 @@ def test_make_lab_opens_the_learners_copy_and_instructor_prints_formgrader_url()
 
 def test_the_learners_working_copy_is_git_ignored():
     assert "/work/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_readme_stands_alone():
+    """The README is read by people who cloned only this repository: every relative link
+    resolves inside it, and nothing points at a folder outside it."""
+    text = (ROOT / "README.md").read_text()
+    assert "../" not in text and "shared/" not in text
+    for target in re.findall(r"\]\(([^)#\s]+)", text):
+        if "://" in target:
+            continue
+        assert (ROOT / target).exists(), f"README links to {target}, which is not in the repository"

@@ -272,3 +272,43 @@ def rnn_vs_attention_cost(T, D, H):
     rnn = T * (D * H + H * H)
     attention = 3 * T * D * H + 2 * T * T * H
     return np.array([[rnn, T], [attention, 1.0]])
+
+
+# -- chapter 8 -------------------------------------------------------------------------------
+
+def tbptt_batches(data, N, T):
+    N, T = int(N), int(T)
+    S = (len(data) - 1) // N
+    K = S // T
+    x = data[:N * S].reshape(N, S)[:, :K * T]
+    y = data[1:N * S + 1].reshape(N, S)[:, :K * T]
+    return x.reshape(N, K, T).transpose(1, 0, 2), y.reshape(N, K, T).transpose(1, 0, 2)
+
+
+def sample_with_temperature(logits, temperature, u):
+    z = logits / float(temperature)
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p = p / p.sum(axis=1, keepdims=True)
+    cdf = np.cumsum(p, axis=1)
+    idx = (cdf <= u[:, None]).sum(axis=1)
+    return np.minimum(idx, logits.shape[1] - 1)
+
+
+def clipped_adam_step(theta, grad, m, v, t, lr, max_norm, beta1=0.9, beta2=0.999, eps=1e-8):
+    t = int(t)
+    norm = np.sqrt(np.sum(grad ** 2))
+    g = grad * min(1.0, float(max_norm) / (norm + 1e-6))
+    m_new = beta1 * m + (1 - beta1) * g
+    v_new = beta2 * v + (1 - beta2) * g ** 2
+    m_hat = m_new / (1 - beta1 ** t)
+    v_hat = v_new / (1 - beta2 ** t)
+    theta_new = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return theta_new, m_new, v_new
+
+
+def beam_search_step(log_probs, beam_scores, k):
+    V = log_probs.shape[1]
+    cand = (beam_scores[:, None] + log_probs).reshape(-1)
+    order = np.argsort(-cand, kind="stable")[:int(k)]
+    return cand[order], order // V, order % V

@@ -3,8 +3,10 @@ beam_search_step.
 
 The four pieces of plumbing that every application of the chapter trains or decodes with.
 Each exercise draws inputs where its typical mistakes give different answers (distinct
-tokens, many sampled rows, gradients above and below the clipping norm, beams whose
-scores matter), compares with ``rnn_ref.numpy`` and names the mistake a wrong answer makes.
+tokens, many sampled rows, logits in the thousands, gradients above and below the clipping
+norm and a tiny one, beams whose scores matter), compares with ``rnn_ref.numpy`` and names the
+mistake a wrong answer makes; one that no catalogue lists is named by its one edit of the
+textbook formula (``_textbook``).
 Integer arguments (``N``, ``T``, ``t``, ``k``) arrive as 0-d int64 arrays, as they do across
 the grader's process boundary. Answers are NumPy only (torch, whose optimiser and sampler
 would do the work, is forbidden in them; the notebook's demonstrations use it freely).
@@ -18,6 +20,7 @@ from rnn_ref import numpy as ref
 
 from ..exercise import NO_LIBRARIES, Exercise, Mistake
 from ..registry import register
+from . import _textbook
 
 
 def _int(a) -> np.ndarray:
@@ -78,6 +81,7 @@ TBPTT = Exercise(
     cases=({"L": 48, "N": 4, "T": 5, "K": 2}, {"L": 100, "N": 3, "T": 7, "K": 4},
            {"L": 23, "N": 1, "T": 4, "K": 5}),
     forbidden=NO_LIBRARIES,          # NumPy numerics: no torch optimiser, sampler or autograd
+    formula=_textbook.tbptt_batches,
     mistakes=(
         Mistake("streams interleaved", "Stream n is one contiguous slice, data[n*S:(n+1)*S] "
                 "(data[:N*S].reshape(N, S)), not every N-th token (reshape(S, N).T).",
@@ -108,8 +112,17 @@ TBPTT = Exercise(
 
 def _draw_sample(rng, s):
     N, V = s["N"], s["V"]
-    return dict(logits=rng.standard_normal((N, V)) * 1.5, temperature=np.array(s["tau"]),
-                u=rng.random(N))
+    drawn = dict(logits=rng.standard_normal((N, V)) * 1.5, temperature=np.array(s["tau"]),
+                 u=rng.random(N))
+    if s.get("offset"):
+        # rows shifted by up to +-offset: exp overflows unless each row's own max is
+        # subtracted first (subtracting one max over all rows underflows the low rows)
+        drawn["logits"] = drawn["logits"] + rng.uniform(-1.0, 1.0, (N, 1)) * s["offset"]   # (N, V)
+    if s.get("top"):
+        # every other u the largest float below 1: a row's cumulative sum may end just below
+        # it by rounding, and only the clamp to the last index V - 1 keeps idx in range
+        drawn["u"][::2] = np.nextafter(1.0, 0.0)
+    return drawn
 
 
 class _Replay(np.random.Generator):
@@ -144,9 +157,13 @@ SAMPLE = Exercise(
     reference=lambda logits, temperature, u: (
         ref.sample_logits(logits, _Replay(u), float(temperature)),),
     # many rows and a few classes: every mistake changes some of the draws; temperatures
-    # away from 1, where dividing, multiplying and ignoring differ
-    cases=({"N": 300, "V": 6, "tau": 0.5}, {"N": 200, "V": 4, "tau": 2.5}, {"N": 50, "V": 9, "tau": 1.0}),
+    # away from 1, where dividing, multiplying and ignoring differ; last, logits in the
+    # thousands, where only a softmax stabilised row by row stays finite; and draws of u at the
+    # top of [0, 1)
+    cases=({"N": 300, "V": 6, "tau": 0.5}, {"N": 200, "V": 4, "tau": 2.5}, {"N": 50, "V": 9, "tau": 1.0},
+           {"N": 40, "V": 5, "tau": 0.8, "offset": 2000.0}, {"N": 200, "V": 7, "tau": 1.3, "top": True}),
     forbidden=NO_LIBRARIES,          # NumPy numerics: no torch optimiser, sampler or autograd
+    formula=_textbook.sample_with_temperature,
     mistakes=(
         Mistake("temperature multiplies the logits", "Divide: softmax(logits / temperature). A low "
                 "temperature must sharpen the distribution.",
@@ -180,10 +197,14 @@ BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
 
 def _draw_adam(rng, s):
     P = s["P"]
+    # scale < 1: a tiny gradient (and moments of its size), where the 1e-6 in
+    # max_norm / (norm + 1e-6) changes the factor by a few per cent and Adam's eps shows
+    scale = s.get("scale", 1.0)
     grad = rng.standard_normal(P)
     max_norm = np.linalg.norm(grad) * s["ratio"]          # ratio < 1 clips, > 1 does not
-    return dict(theta=rng.standard_normal(P), grad=grad, m=rng.standard_normal(P) * 0.3,
-                v=rng.uniform(0.05, 1.0, P), t=_int(s["t"]), lr=np.array(0.1), max_norm=np.array(max_norm))
+    return dict(theta=rng.standard_normal(P), grad=grad * scale, m=rng.standard_normal(P) * 0.3 * scale,
+                v=rng.uniform(0.05, 1.0, P) * scale ** 2, t=_int(s["t"]), lr=np.array(0.1),
+                max_norm=np.array(max_norm * scale))
 
 
 def adam_reference(theta, grad, m, v, t, lr, max_norm):
@@ -226,9 +247,12 @@ ADAM = Exercise(
     draw=_draw_adam,
     reference=adam_reference,
     # case 1 clips (the norm is 3x max_norm) at an early step where the bias correction is
-    # large; case 2 does not clip (a norm at half of max_norm), where only rescaling always shows
-    cases=({"P": 7, "ratio": 1 / 3, "t": 3}, {"P": 5, "ratio": 2.0, "t": 2}, {"P": 12, "ratio": 0.5, "t": 40}),
+    # large; case 2 does not clip (a norm at half of max_norm), where only rescaling always shows;
+    # case 4 clips a tiny gradient (norm about 3e-5), where dropping the 1e-6 changes the answer
+    cases=({"P": 7, "ratio": 1 / 3, "t": 3}, {"P": 5, "ratio": 2.0, "t": 2}, {"P": 12, "ratio": 0.5, "t": 40},
+           {"P": 6, "ratio": 0.5, "t": 5, "scale": 1e-5}),
     forbidden=NO_LIBRARIES,          # NumPy numerics: no torch optimiser, sampler or autograd
+    formula=_textbook.clipped_adam_step,
     mistakes=(
         Mistake("gradient not clipped", "Scale the gradient by min(1, max_norm / (norm + 1e-6)) before "
                 "it enters the moments.", lambda **kw: _adam(**kw, clip="none")),
@@ -296,6 +320,7 @@ BEAM = Exercise(
     # B, V and k all different; B > 1 first, so that the beam scores matter
     cases=({"B": 3, "V": 5, "k": 4}, {"B": 4, "V": 6, "k": 3}, {"B": 1, "V": 7, "k": 3}),
     forbidden=NO_LIBRARIES,          # NumPy numerics: no torch optimiser, sampler or autograd
+    formula=_textbook.beam_search_step,
     mistakes=(
         Mistake("beam scores not added", "A candidate's score is its beam's score plus the token's "
                 "log-probability: beam_scores[:, None] + log_probs.",
