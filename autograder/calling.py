@@ -21,6 +21,24 @@ NOT_IMPLEMENTED = "is not implemented yet (it raised NotImplementedError)."
 INPLACE_TAIL = "compute a new array instead (an in-place update corrupts the caller's data)."
 
 
+class CallError(str):
+    """Why a call gave no outputs: the message for the learner (it is the string itself)
+    and its ``kind``: ``"not_implemented"``, ``"raised"``, ``"returned"`` (not the declared
+    outputs) or ``"inplace"`` (an argument was written into)."""
+
+    KINDS = ("not_implemented", "raised", "returned", "inplace")
+
+    def __new__(cls, kind: str, message: str):
+        if kind not in cls.KINDS:
+            raise ValueError(f"kind: expected one of {cls.KINDS}, got {kind!r}")
+        self = super().__new__(cls, message)
+        self.kind = kind
+        return self
+
+    def __reduce__(self):  # pickled and copied with its kind
+        return (CallError, (self.kind, str(self)))
+
+
 def call_student(function: str, arg_names: Sequence[str], outputs: Sequence[tuple[str, tuple]],
                  fn: Callable, inputs: dict):
     """Call ``fn`` positionally on copies of ``inputs`` (in ``arg_names`` order).
@@ -34,37 +52,38 @@ def call_student(function: str, arg_names: Sequence[str], outputs: Sequence[tupl
         inputs: ``{arg: value}``; never modified.
 
     Returns:
-        ``(outputs tuple of float64 arrays, None)`` or ``(None, message for the learner)``.
+        ``(outputs tuple of float64 arrays, None)`` or ``(None, CallError)``.
     """
     args = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inputs.items()}
     try:
         raw = fn(*[args[a] for a in arg_names])
     except NotImplementedError:
-        return None, f"{function} {NOT_IMPLEMENTED}"
+        return None, CallError("not_implemented", f"{function} {NOT_IMPLEMENTED}")
     except Exception as exc:  # the learner's bug, reported, never propagated
-        return None, explain(exc, function, inputs)
+        return None, CallError("raised", explain(exc, function, inputs))
     names = [name for name, _ in outputs]
     if len(names) == 1:
         if isinstance(raw, tuple):
-            return None, f"{function} should return one array ({names[0]}), got a tuple of {len(raw)} items"
+            return None, CallError("returned", f"{function} should return one array ({names[0]}), "
+                                               f"got a tuple of {len(raw)} items")
         items = (raw,)
     else:
         if not isinstance(raw, (tuple, list)) or len(raw) != len(names):
             got = f"a {type(raw).__name__}" + (f" of {len(raw)} items" if isinstance(raw, (tuple, list)) else "")
-            return None, (f"{function} should return a tuple of {len(names)} arrays "
-                          f"({', '.join(names)}), got {got}")
+            return None, CallError("returned", f"{function} should return a tuple of {len(names)} arrays "
+                                               f"({', '.join(names)}), got {got}")
         items = tuple(raw)
     try:
         outs = tuple(to_plain_array(item, name) for item, name in zip(items, names))
     except TypeError as exc:
-        return None, f"{function}: {exc}"
+        return None, CallError("returned", f"{function}: {exc}")
     # an output contracted as a scalar may come back as an array of one entry
     outs = tuple(o.reshape(()) if tuple(contract) == () and o.shape == (1,) else o
                  for o, (_, contract) in zip(outs, outputs))
     mutated = [a for a in arg_names if isinstance(inputs.get(a), np.ndarray)
                and not np.array_equal(args[a], inputs[a], equal_nan=True)]
     if mutated:
-        return None, f"{function} modified its argument {mutated[0]} in place; " + INPLACE_TAIL
+        return None, CallError("inplace", f"{function} modified its argument {mutated[0]} in place; " + INPLACE_TAIL)
     return outs, None
 
 

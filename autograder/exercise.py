@@ -35,7 +35,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from . import calling, diagnosis
-from .calling import INPLACE, INPLACE_TAIL, NOT_IMPLEMENTED
+from .calling import INPLACE
 from .compare import ATOL, RTOL, close, first_difference, fmt_shape
 from .result import CheckResult
 
@@ -139,7 +139,7 @@ class Exercise:
         for sizes, inputs in zip(self.cases, self.draw_cases(seed)):
             outs, error = self.call_student(student_fn, inputs)
             if error:
-                return _fail(name, points, error, INPLACE if error.endswith(INPLACE_TAIL) else "")
+                return _fail(name, points, error, INPLACE if error.kind == "inplace" else "")
             for out, (oname, contract) in zip(outs, self.outputs.items()):
                 want = tuple(sizes[c] if isinstance(c, str) else c for c in contract)
                 if out.shape != want:
@@ -159,9 +159,9 @@ class Exercise:
         for sizes, inputs in zip(self.cases, self.draw_cases(seed)):
             outs, error = self.call_student(student_fn, inputs)
             if error:
-                blamed = None if error.endswith(NOT_IMPLEMENTED) or error.endswith(INPLACE_TAIL) else \
+                blamed = None if error.kind in ("not_implemented", "inplace") else \
                     self._dependency_failure(name, points, student_fn, seed, lookup)
-                return blamed or _fail(name, points, error, INPLACE if error.endswith(INPLACE_TAIL) else "")
+                return blamed or _fail(name, points, error, INPLACE if error.kind == "inplace" else "")
             want = self.expected(inputs)
             for k, (oname, got) in enumerate(zip(self.outputs, outs)):
                 common = dict(sizes=sizes, student_fn=student_fn, seed=seed, lookup=lookup)

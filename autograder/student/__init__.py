@@ -27,7 +27,7 @@ import os
 import numpy as np
 
 from ..compare import close, first_difference, fmt_shape
-from ..calling import INPLACE, INPLACE_TAIL, call_student, find_function
+from ..calling import INPLACE, call_student, find_function
 from ..result import CheckFailed, CheckResult
 
 #: the fixtures beside this package in a bundle (``autograder/fixtures``)
@@ -119,7 +119,7 @@ class CaseSet:
             inputs = self.inputs(i)
             outs, error = self.call_student(fn, inputs)
             if error:
-                return _fail(name, points, error, INPLACE if error.endswith(INPLACE_TAIL) else "")
+                return _fail(name, points, error, INPLACE if error.kind == "inplace" else "")
             for out, (oname, contract) in zip(outs, self.outputs):
                 want = tuple(sizes[c] if isinstance(c, str) else c for c in contract)
                 if out.shape != want:
@@ -138,7 +138,7 @@ class CaseSet:
             outs, error = self.call_student(fn, inputs)
             if error:
                 return self._dependency_failure(name, points, fn, lookup) or _fail(
-                    name, points, error, INPLACE if error.endswith(INPLACE_TAIL) else "")
+                    name, points, error, INPLACE if error.kind == "inplace" else "")
             want = self.expected(i)
             for k, ((oname, _), got) in enumerate(zip(self.outputs, outs)):
                 if got.shape != want[k].shape:
