@@ -92,7 +92,7 @@ class _Fixtures:
     def add_set(self, prefix: str, seed: int) -> str:
         """The case set of exercise ``prefix`` at ``seed`` (and of the functions it calls,
         at the same seed, as the full check draws them); returns its key."""
-        from .exercise import _copy
+        from .calling import copy_inputs as _copy
         from .registry import exercise, exercise_for_function
 
         key = f"{prefix}@{seed}"

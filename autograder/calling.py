@@ -54,7 +54,7 @@ def call_student(function: str, arg_names: Sequence[str], outputs: Sequence[tupl
     Returns:
         ``(outputs tuple of float64 arrays, None)`` or ``(None, CallError)``.
     """
-    args = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inputs.items()}
+    args = copy_inputs(inputs)
     try:
         raw = fn(*[args[a] for a in arg_names])
     except NotImplementedError:
@@ -87,6 +87,11 @@ def call_student(function: str, arg_names: Sequence[str], outputs: Sequence[tupl
     return outs, None
 
 
+def copy_inputs(inputs: dict) -> dict:
+    """A copy of ``inputs`` whose arrays the callee may modify freely."""
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inputs.items()}
+
+
 def find_function(name: str, fn: Callable | None, lookup: Callable | None):
     """Another learner function by name: through ``lookup`` (the grader's proxies) when
     given, else from the namespace ``fn`` was defined in (a notebook's globals). None when
@@ -99,3 +104,11 @@ def find_function(name: str, fn: Callable | None, lookup: Callable | None):
     else:
         found = getattr(fn, "__globals__", {}).get(name)
     return found if callable(found) else None
+
+
+def blame_dependency(function: str, dep_name: str, dep_result) -> tuple[str, str]:
+    """(message, mistake name) for ``function`` when the learner function it calls,
+    ``dep_name``, failed its own check with ``dep_result``."""
+    message = (f"{function} calls {dep_name}, and {dep_name} fails its own check; fix it first. "
+               f"{dep_name}: {dep_result.message}")
+    return message, (f"{dep_name}: {dep_result.mistake}" if dep_result.mistake else f"{dep_name} is wrong")

@@ -83,38 +83,35 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     root = os.path.abspath(args.root or pipeline.default_root())
+    try:
+        return _run(args, root)
+    except (ValueError, SandboxStartError) as exc:   # the library's own errors, as messages
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args, root: str) -> int:
+    """Carry out the parsed command; library errors propagate to :func:`main`."""
     if args.command == "release" and args.class_dir:
         from .bundle import build_class_bundle
-        try:
-            built = build_class_bundle(root, os.path.abspath(args.class_dir))
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        built = build_class_bundle(root, os.path.abspath(args.class_dir))
         n = sum(len(v) for v in built["checks"].values())
         print(f"class bundle: {args.class_dir} ({len(built['notebooks'])} files of notebooks, "
               f"{n} visible checks with fixtures, wheel {os.path.basename(built['wheel'])})")
     elif args.command == "release":
-        try:
-            for a in pipeline.release(root, args.assignment, args.into):
-                print(f"released {a} -> {args.into or os.path.join(root, 'course', a)}")
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        for a in pipeline.release(root, args.assignment, args.into):
+            print(f"released {a} -> {args.into or os.path.join(root, 'course', a)}")
     elif args.command == "grade":
         submissions = args.submissions or os.path.join(root, DEMO)
         limits = Limits(cell_seconds=args.cell_timeout, call_seconds=args.call_timeout,
                         notebook_seconds=args.notebook_timeout, memory_bytes=args.memory_mb << 20)
-        try:
-            if args.engine == "nbgrader":
-                from .baseline import nbgrader_autograde
-                nbgrader_autograde(root, args.assignment, submissions)
-                print("graded with stock nbgrader autograde; scores are in grading/gradebook.db")
-                return 0
-            results = pipeline.grade(root, args.assignment, submissions, jobs=args.jobs, limits=limits,
-                                     progress=not args.quiet)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        if args.engine == "nbgrader":
+            from .baseline import nbgrader_autograde
+            nbgrader_autograde(root, args.assignment, submissions)
+            print("graded with stock nbgrader autograde; scores are in grading/gradebook.db")
+            return 0
+        results = pipeline.grade(root, args.assignment, submissions, jobs=args.jobs, limits=limits,
+                                 progress=not args.quiet)
         unenforced, methods = set(), set()
         for student, reports in sorted(results.items()):
             score = sum(r["score"] for r in reports.values())
@@ -132,11 +129,7 @@ def main(argv=None) -> int:
                   + " (see README, 'Deploying the grader')", file=sys.stderr)
         print(f"results: {os.path.join(pipeline.workspace(root), 'results', args.assignment)}")
     elif args.command == "feedback":
-        try:
-            print(f"feedback: {pipeline.feedback(root, args.assignment)}")
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        print(f"feedback: {pipeline.feedback(root, args.assignment)}")
     elif args.command == "gradebook":
         for a in pipeline.record_assignments(root, force=args.force):
             print(f"recorded {a} in the gradebook")
@@ -146,24 +139,12 @@ def main(argv=None) -> int:
             return main(["--root", root, "grade", demo, "--quiet"])
         print(f"gradebook: {os.path.join(pipeline.workspace(root), 'gradebook.db')}")
     elif args.command == "export":
-        try:
-            print(f"grades: {pipeline.export(root, args.to, args.lms)}")
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        print(f"grades: {pipeline.export(root, args.to, args.lms)}")
     elif args.command == "report":
         from .report import class_report
-        try:
-            print(f"report: {class_report(root, args.assignment)}")
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        print(f"report: {class_report(root, args.assignment)}")
     elif args.command == "probe":
-        try:
-            conf = capabilities(root)
-        except SandboxStartError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        conf = capabilities(root)
         print("\n".join(conf.describe()))
     return 0
 

@@ -52,3 +52,20 @@ def first_difference(got: np.ndarray, want: np.ndarray, rtol=RTOL, atol=ATOL) ->
         f"first difference at index {list(index)}: got {got[index]:.6g}, expected {want[index]:.6g} "
         f"({count} of {got.size} entries differ; largest absolute error {worst:.3g})"
     )
+
+
+def fmt_shapes(inputs: dict) -> str:
+    """``"x(4, 3), h_prev(4, 5)"``: the shapes of the array-valued inputs, for messages."""
+    return ", ".join(f"{k}{fmt_shape(v.shape)}" for k, v in inputs.items() if isinstance(v, np.ndarray))
+
+
+def overflows_alike(outs, wrong, rtol=RTOL, atol=ATOL) -> bool:
+    """True when ``wrong`` (a mistake's outputs) is non-finite, ``outs`` is non-finite in the
+    same outputs, and the entries finite in both are equal: the same cause (an exp overflowing
+    may give inf in one spelling and NaN in another), not merely any NaN."""
+    def same_cause(o, w):
+        both = np.isfinite(o) & np.isfinite(w)
+        return (o.shape == w.shape and np.isfinite(o).all() == np.isfinite(w).all()
+                and close(o[both], w[both], rtol, atol))
+    return (len(wrong) == len(outs) and all(same_cause(o, w) for o, w in zip(outs, wrong))
+            and not all(np.isfinite(w).all() for w in wrong))

@@ -36,8 +36,10 @@ import numpy as np
 
 from . import calling, diagnosis
 from .calling import INPLACE
-from .compare import ATOL, RTOL, close, first_difference, fmt_shape
+from .calling import copy_inputs as _copy
+from .compare import ATOL, RTOL, close, first_difference, fmt_shape, fmt_shapes, overflows_alike
 from .result import CheckResult
+from .result import failed as _fail, passed as _pass
 
 
 #: the reference and the grader, never allowed in a graded answer
@@ -145,11 +147,11 @@ class Exercise:
                 if out.shape != want:
                     return self._named_failure(name, points, (
                         f"{oname} has shape {fmt_shape(out.shape)}; expected {fmt_shape(contract)} = "
-                        f"{fmt_shape(want)} for inputs {_shapes(inputs)}."), inputs, outs, sizes=sizes,
+                        f"{fmt_shape(want)} for inputs {fmt_shapes(inputs)}."), inputs, outs, sizes=sizes,
                         student_fn=student_fn, seed=seed, lookup=lookup)
                 if not np.isfinite(out).all():
                     return self._named_failure(
-                        name, points, f"{oname} contains NaN or inf for inputs {_shapes(inputs)}.", inputs, outs,
+                        name, points, f"{oname} contains NaN or inf for inputs {fmt_shapes(inputs)}.", inputs, outs,
                         sizes=sizes, student_fn=student_fn, seed=seed, lookup=lookup)
         return _pass(name, points, f"shapes right on {len(self.cases)} cases")
 
@@ -168,11 +170,11 @@ class Exercise:
                 if got.shape != want[k].shape:
                     return self._named_failure(name, points, (
                         f"{oname} has shape {fmt_shape(got.shape)}; expected {fmt_shape(want[k].shape)} "
-                        f"for inputs {_shapes(inputs)}. Fix the shape first."), inputs, outs, **common)
+                        f"for inputs {fmt_shapes(inputs)}. Fix the shape first."), inputs, outs, **common)
                 if not close(got, want[k], self.rtol, self.atol):
                     return self._named_failure(name, points, (
                         f"{oname} differs from the reference: {first_difference(got, want[k], self.rtol, self.atol)}."),
-                        inputs, outs, suffix=f" (inputs {_shapes(inputs)})", **common)
+                        inputs, outs, suffix=f" (inputs {fmt_shapes(inputs)})", **common)
         return _pass(name, points, f"matches the reference on {len(self.cases)} cases")
 
     def _named_failure(self, name, points, message, inputs, outs, suffix="", sizes=None,
@@ -218,10 +220,7 @@ class Exercise:
                 continue
             result = dep.check_values(fn, seed, points, lookup=lookup)
             if not result.passed:
-                return _fail(name, points, (
-                    f"{self.function} calls {dep_name}, and {dep_name} fails its own check; fix it first. "
-                    f"{dep_name}: {result.message}"), f"{dep_name} is wrong" if not result.mistake
-                    else f"{dep_name}: {result.mistake}")
+                return _fail(name, points, *calling.blame_dependency(self.function, dep_name, result))
         return None
 
     def diagnose(self, inputs: dict, outs: tuple):
@@ -248,29 +247,7 @@ class Exercise:
         if wrong is None:
             return None
         wrong = tuple(np.asarray(w, dtype=np.float64) for w in wrong)
-        # the same outputs non-finite, and the entries finite in both equal: the same cause
-        # (exp overflowing may give inf in one spelling and NaN in another), not any NaN
-        def same_cause(o, w):
-            both = np.isfinite(o) & np.isfinite(w)
-            return (o.shape == w.shape and np.isfinite(o).all() == np.isfinite(w).all()
-                    and close(o[both], w[both], self.rtol, self.atol))
-        if len(wrong) == len(outs) and all(same_cause(o, w) for o, w in zip(outs, wrong)) \
-                and not all(np.isfinite(w).all() for w in wrong):
-            return self.overflow
-        return None
+        return self.overflow if overflows_alike(outs, wrong, self.rtol, self.atol) else None
 
 
-def _copy(inputs: dict) -> dict:
-    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inputs.items()}
 
-
-def _shapes(inputs: dict) -> str:
-    return ", ".join(f"{k}{fmt_shape(v.shape)}" for k, v in inputs.items() if isinstance(v, np.ndarray))
-
-
-def _fail(name, points, message, mistake="") -> CheckResult:
-    return CheckResult(name, False, 0.0, float(points), "failed", message, mistake)
-
-
-def _pass(name, points, message) -> CheckResult:
-    return CheckResult(name, True, float(points), float(points), "ok", message)

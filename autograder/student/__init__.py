@@ -26,9 +26,11 @@ import os
 
 import numpy as np
 
-from ..compare import close, first_difference, fmt_shape
+from ..compare import close, first_difference, fmt_shape, fmt_shapes, overflows_alike
+from .. import calling
 from ..calling import INPLACE, call_student, find_function
 from ..result import CheckFailed, CheckResult
+from ..result import failed as _fail, passed as _pass
 
 #: the fixtures beside this package in a bundle (``autograder/fixtures``)
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
@@ -125,10 +127,10 @@ class CaseSet:
                 if out.shape != want:
                     return self._named_failure(name, points, (
                         f"{oname} has shape {fmt_shape(out.shape)}; expected {fmt_shape(contract)} = "
-                        f"{fmt_shape(want)} for inputs {_shapes(inputs)}."), i, outs, fn, lookup)
+                        f"{fmt_shape(want)} for inputs {fmt_shapes(inputs)}."), i, outs, fn, lookup)
                 if not np.isfinite(out).all():
                     return self._named_failure(name, points, f"{oname} contains NaN or inf for inputs "
-                                               f"{_shapes(inputs)}.", i, outs, fn, lookup)
+                                               f"{fmt_shapes(inputs)}.", i, outs, fn, lookup)
         return _pass(name, points, f"shapes right on {len(self.cases)} cases")
 
     def check_values(self, fn, points: float = 1.0, lookup=None) -> CheckResult:
@@ -144,11 +146,11 @@ class CaseSet:
                 if got.shape != want[k].shape:
                     return self._named_failure(name, points, (
                         f"{oname} has shape {fmt_shape(got.shape)}; expected {fmt_shape(want[k].shape)} "
-                        f"for inputs {_shapes(inputs)}. Fix the shape first."), i, outs, fn, lookup)
+                        f"for inputs {fmt_shapes(inputs)}. Fix the shape first."), i, outs, fn, lookup)
                 if not close(got, want[k], self.rtol, self.atol):
                     return self._named_failure(name, points, (
                         f"{oname} differs from the reference: {first_difference(got, want[k], self.rtol, self.atol)}."),
-                        i, outs, fn, lookup, suffix=f" (inputs {_shapes(inputs)})")
+                        i, outs, fn, lookup, suffix=f" (inputs {fmt_shapes(inputs)})")
         return _pass(name, points, f"matches the reference on {len(self.cases)} cases")
 
     def _named_failure(self, name, points, message, i, outs, fn, lookup, suffix="") -> CheckResult:
@@ -168,10 +170,7 @@ class CaseSet:
                 continue
             result = self.store.case_set(self.chapter, dep_key).check_values(dep_fn, points, lookup=lookup)
             if not result.passed:
-                return _fail(name, points, (
-                    f"{self.function} calls {dep_name}, and {dep_name} fails its own check; fix it first. "
-                    f"{dep_name}: {result.message}"), f"{dep_name} is wrong" if not result.mistake
-                    else f"{dep_name}: {result.mistake}")
+                return _fail(name, points, *calling.blame_dependency(self.function, dep_name, result))
         return None
 
     def diagnose(self, i: int, outs: tuple):
@@ -188,14 +187,7 @@ class CaseSet:
         if wrong is None:
             return None
 
-        def same_cause(o, w):
-            both = np.isfinite(o) & np.isfinite(w)
-            return (o.shape == w.shape and np.isfinite(o).all() == np.isfinite(w).all()
-                    and close(o[both], w[both], self.rtol, self.atol))
-        if len(wrong) == len(outs) and all(same_cause(o, w) for o, w in zip(outs, wrong)) \
-                and not all(np.isfinite(w).all() for w in wrong):
-            return overflow
-        return None
+        return overflow if overflows_alike(outs, wrong, self.rtol, self.atol) else None
 
 
 _STORE = FixtureStore()
@@ -222,13 +214,4 @@ def check(name: str, fn, *, hidden: bool = False, points: float = 1.0) -> None:
     print(f"\u2713 {name}: {result.message}")
 
 
-def _shapes(inputs: dict) -> str:
-    return ", ".join(f"{k}{fmt_shape(v.shape)}" for k, v in inputs.items() if isinstance(v, np.ndarray))
 
-
-def _fail(name, points, message, mistake="") -> CheckResult:
-    return CheckResult(name, False, 0.0, float(points), "failed", message, mistake)
-
-
-def _pass(name, points, message) -> CheckResult:
-    return CheckResult(name, True, float(points), float(points), "ok", message)
